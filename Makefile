@@ -1,0 +1,82 @@
+# StyleLedger: `make demo` tells the whole story, `make test` runs every test.
+# Two environments on purpose: brownie pins every dependency exactly, so it lives in
+# .venv-brownie (compile, contract tests, deploy); the product (generator, indexer, service)
+# lives in .venv with torch 2.13.0 and current packages. See ../shared/TOOLCHAIN.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV         := .venv
+BVENV        := .venv-brownie
+PY           := $(VENV)/bin/python
+BROWNIE      := $(BVENV)/bin/brownie
+SOLC_VERSION := 0.8.28
+BROWNIE_PKGS := eth-brownie==1.22.2 pytest-timeout==2.4.0
+
+export PATH              := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/bin:$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export HF_HUB_OFFLINE    := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install compile test test-contracts test-python bench demo lint clean
+
+help:
+	@echo "make install         environments, npm packages and the solc command (idempotent)"
+	@echo "make test            every test: contracts on anvil and ganache, then the Python suite"
+	@echo "make demo            the whole story on a local anvil, end to end"
+	@echo "make bench           gas, speed and quality figures -> bench/results.json"
+	@echo "make lint            ruff"
+
+install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION)
+
+# torch first, from the CPU wheel on disk: a bare `torch` requirement would pull CUDA packages.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+$(BVENV)/.installed:
+	test -x $(BVENV)/bin/python || python3 -m venv $(BVENV)
+	$(BVENV)/bin/python -m pip install -q --upgrade pip
+	$(BVENV)/bin/python -m pip install -q $(BROWNIE_PKGS)
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# A native solc of the pinned version wins; otherwise bin/solc, our command over solcjs.
+.solcx/solc-v$(SOLC_VERSION): node_modules/.installed
+	mkdir -p .solcx
+	if command -v solc >/dev/null && [ "$$(realpath "$$(command -v solc)")" != "$(CURDIR)/bin/solc" ] \
+	   && solc --version | grep -q "Version: $(SOLC_VERSION)"; then \
+	  ln -sfn "$$(command -v solc)" $@; else ln -sfn ../bin/solc $@; fi
+
+compile: install
+	$(BROWNIE) compile
+
+test: install compile
+	$(MAKE) --no-print-directory test-contracts test-python
+
+test-contracts:
+	$(BROWNIE) test --network anvil
+	$(BROWNIE) test --network ganache-cli
+
+test-python:
+	$(PY) -m pytest -q
+
+bench: install compile
+	$(BROWNIE) run scripts/bench_gas.py --network anvil
+	$(PY) -m bench.report
+
+demo: install compile
+	$(VENV)/bin/styleledger demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf build reports out .pytest_cache .ruff_cache .hypothesis

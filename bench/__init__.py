@@ -1,0 +1,1 @@
+"""Benchmarks: each part records its figures into bench/results.json; `make bench` prints them."""

@@ -1,0 +1,54 @@
+"""The one place that knows bench/results.json: its keys, their units and goals, and how to write it.
+
+The file is a flat JSON object, key -> number, so diffs of committed figures read like gas
+snapshots. Every key must be declared in ``KEYS`` below (unit, goal, what it measures); a part of
+the project records only its own keys and leaves the others as they were. Standard library only:
+brownie's environment imports this module too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS_PATH = Path(__file__).with_name("results.json")
+
+
+@dataclass(frozen=True)
+class Key:
+    unit: str
+    goal: str
+    what: str
+
+
+KEYS: dict[str, Key] = {
+    # contracts (brownie, anvil)
+    "gas_register_style": Key("gas", "-", "StyleRegistry.registerStyle with 3 keywords"),
+    "gas_mint": Key("gas", "<= 100,000 (Art Blocks V3: 111,553)", "ArtCore.mint, warm project"),
+    "gas_mint_with_seed": Key("gas", "<= 100,000", "ArtCore.mintWithSeed, warm project"),
+    "gas_claim_65536": Key(
+        "gas", "<= 70,000 (Uniswap MerkleDistributor: 78,598)", "first claim, 2^16-leaf tree"
+    ),
+}
+
+
+def load() -> dict[str, float | int]:
+    if not RESULTS_PATH.exists():
+        return {}
+    return json.loads(RESULTS_PATH.read_text())
+
+
+def record(values: dict[str, float | int]) -> None:
+    """Merge ``values`` into results.json atomically (write a temp file, then rename)."""
+    unknown = sorted(set(values) - set(KEYS))
+    if unknown:
+        raise KeyError(f"undeclared benchmark keys {unknown}: declare them in bench/results.py")
+    merged = {**load(), **values}
+    fd, tmp = tempfile.mkstemp(dir=RESULTS_PATH.parent, prefix=".results.", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(dict(sorted(merged.items())), fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, RESULTS_PATH)

@@ -1,0 +1,1 @@
+"""StyleLedger's generator: the default model, hash-seeded rendering and DAAM-style attribution."""

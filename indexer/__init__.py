@@ -1,0 +1,1 @@
+"""StyleLedger's indexer: chain sync, database, render jobs, ledger, settlement, API and web page."""
