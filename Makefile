@@ -12,6 +12,7 @@ PY           := $(VENV)/bin/python
 BROWNIE      := $(BVENV)/bin/brownie
 SOLC_VERSION := 0.8.28
 BROWNIE_PKGS := eth-brownie==1.22.2 pytest-timeout==2.4.0
+ETHERS_VENDOR := indexer/web/static/vendor/ethers.min.js
 
 export PATH              := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
@@ -27,7 +28,8 @@ help:
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
 	@echo "make lint            ruff"
 
-install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION)
+install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION) \
+         $(ETHERS_VENDOR)
 
 # torch first, from the CPU wheel on disk: a bare `torch` requirement would pull CUDA packages.
 $(VENV)/.installed: pyproject.toml
@@ -46,6 +48,11 @@ $(BVENV)/.installed:
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The page imports ethers' single ESM bundle (MIT) from /static/vendor: no CDN at run time.
+$(ETHERS_VENDOR): node_modules/.installed
+	mkdir -p $(@D)
+	cp node_modules/ethers/dist/ethers.min.js node_modules/ethers/LICENSE.md $(@D)/
 
 # A native solc of the pinned version wins; otherwise bin/solc, our command over solcjs.
 .solcx/solc-v$(SOLC_VERSION): node_modules/.installed

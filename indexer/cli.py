@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from generator.cli import register as register_generator
+from indexer.api.cli import register as register_service
 
 app = typer.Typer(
     help="StyleLedger: pay artists whose styles shape AI images.",
@@ -12,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register_generator(app)
+register_service(app)
 
 
 @app.command()
