@@ -1,0 +1,1 @@
+"""StyleLedger's HTTP service: FastAPI over the indexer's database, and the web page."""
