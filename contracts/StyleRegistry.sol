@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
+
+import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
+
+/**
+ * @title StyleRegistry
+ * @notice Artists register their styles here: a display name, keywords, a payout address and a
+ * metadata URI. The StyleLedger indexer maps prompt words to styles through the events (which
+ * carry every new value) or through {resolveKeywords}.
+ *
+ * @dev Keywords. A keyword is 2-32 bytes of lower-case ASCII letters, digits and `-`; anything
+ * else (upper case, spaces, any other byte, too short, too long) reverts with
+ * {StyleRegistryInvalidKeyword}: it is rejected, never rewritten. A keyword is held by at most one
+ * style at a time, so it names at most one active style:
+ *
+ * - a style holds its keywords from {registerStyle} or {updateKeywords} until its owner replaces
+ *   them with {updateKeywords} or a curator strips them from a suspended style with
+ *   {revokeKeywords};
+ * - opting out does NOT release keywords: the style stays inactive (no attribution for later
+ *   mints) but nobody else can claim the artist's keywords meanwhile, so opting back in never
+ *   conflicts with anyone;
+ * - suspension does NOT release keywords either: the indexer keeps attributing to the suspended
+ *   style and holds its shares until it is reinstated (DESIGN.md). If the suspension is about
+ *   impersonation, a curator may {revokeKeywords} so the real artist can register them; a
+ *   reinstated style then holds no keyword until its owner claims free ones;
+ * - the same keyword twice in one call reverts with {StyleRegistryDuplicateKeyword}; a keyword
+ *   held by another style reverts with {StyleRegistryKeywordTaken}.
+ *
+ * Payout changes. The payout address is fixed at registration; later changes go through
+ * {proposePayout} then {acceptPayout}, no earlier than {payoutDelay} seconds later AND in a later
+ * block. A stolen owner key therefore cannot redirect earnings in one transaction: the proposal is
+ * public for the whole delay, during which the owner or a curator may {cancelPayout} and a
+ * curator may {suspend} the style (which freezes acceptance). The delay is immutable (set at
+ * deployment, at most {MAX_PAYOUT_DELAY}) so no admin can shorten it later; 0 is meant for dev
+ * chains only and still takes two blocks. Use a day or more on public networks.
+ *
+ * Storage. Only what the contract enforces or answers is stored: owner, payout, flags, and one
+ * slot per keyword. Names, keyword strings and metadata URIs live in events. Replacing a
+ * style's keywords bumps the style's keyword generation instead of deleting the old entries: an
+ * entry whose generation is not its style's current one is free. Layout:
+ *
+ * - `_styles[styleId]`: slot 0 = owner (20 bytes) | generation (8) | optedOut (1) | suspended (1);
+ *   slot 1 = payout, left empty (zero) while the payout address is the owner itself, the common
+ *   case, which saves a storage slot per registration.
+ * - `_holders[keccak256(keyword)]`: styleId (8 bytes) | generation (8).
+ * - `_pendingPayouts[styleId]`: payout (20 bytes) | effectiveAt (6) | proposedBlock (6).
+ */
+contract StyleRegistry is IStyleRegistry, AccessControl {
+    // ───────────────────────────────────────── constants ───────────────────────────────────────────
+
+    /// @notice Role that may suspend, reinstate and strip keywords from styles.
+    bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
+
+    /// @notice Most keywords one style may hold.
+    uint256 public constant MAX_KEYWORDS = 16;
+
+    /// @notice Shortest and longest keyword, in bytes.
+    uint256 public constant MIN_KEYWORD_LENGTH = 2;
+    uint256 public constant MAX_KEYWORD_LENGTH = 32;
+
+    /// @notice Upper bound of the payout delay fixed at deployment.
+    uint64 public constant MAX_PAYOUT_DELAY = 30 days;
+
+    /// @dev Bit `c` is set for every byte value `c` allowed in a keyword: `-`, `0`-`9`, `a`-`z`.
+    uint256 private constant _KEYWORD_BYTES = (1 << 0x2d) | (0x3ff << 0x30) | (0x3ffffff << 0x61);
+
+    // ────────────────────────────────────────── storage ────────────────────────────────────────────
+
+    struct Style {
+        address owner;
+        uint64 generation;
+        bool optedOut;
+        bool suspended;
+        address payout;
+    }
+
+    struct KeywordHolder {
+        uint64 styleId;
+        uint64 generation;
+    }
+
+    struct PendingPayout {
+        address payout;
+        uint48 effectiveAt;
+        uint48 proposedBlock;
+    }
+
+    uint64 private immutable _payoutDelay;
+
+    uint256 private _styleCount;
+    mapping(uint256 styleId => Style) private _styles;
+    mapping(bytes32 keywordHash => KeywordHolder) private _holders;
+    mapping(uint256 styleId => PendingPayout) private _pendingPayouts;
+
+    /**
+     * @param admin receives `DEFAULT_ADMIN_ROLE` (grants and revokes curators).
+     * @param payoutDelay_ seconds between {proposePayout} and the earliest {acceptPayout}.
+     *
+     * Requirements: `admin` is not the zero address; `payoutDelay_` <= {MAX_PAYOUT_DELAY}.
+     */
+    constructor(address admin, uint64 payoutDelay_) {
+        if (admin == address(0)) revert StyleRegistryInvalidAdmin(admin);
+        if (payoutDelay_ > MAX_PAYOUT_DELAY) {
+            revert StyleRegistryInvalidPayoutDelay(payoutDelay_, MAX_PAYOUT_DELAY);
+        }
+        _payoutDelay = payoutDelay_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ─────────────────────────────────────── owner actions ─────────────────────────────────────────
+
+    /**
+     * @notice Registers a style owned by the caller and returns its id (ids start at 1).
+     *
+     * Requirements:
+     * - `name` is not empty;
+     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, and held by no other style;
+     * - `payout` is not the zero address.
+     *
+     * Emits a {StyleRegistered} event.
+     */
+    function registerStyle(
+        string calldata name,
+        string[] calldata keywords,
+        address payout,
+        string calldata metadataURI
+    ) external returns (uint256 styleId) {
+        if (bytes(name).length == 0) revert StyleRegistryInvalidName(name);
+        if (payout == address(0)) revert StyleRegistryInvalidPayout(payout);
+
+        styleId = ++_styleCount;
+        _styles[styleId] = Style({
+            owner: msg.sender,
+            generation: 0,
+            optedOut: false,
+            suspended: false,
+            payout: payout == msg.sender ? address(0) : payout
+        });
+        _claimKeywords(styleId, 0, keywords);
+
+        emit StyleRegistered(styleId, msg.sender, name, keywords, payout, metadataURI);
+    }
+
+    /**
+     * @notice Replaces all keywords of `styleId` with `keywords`; keywords left out become free.
+     *
+     * Requirements:
+     * - the caller owns `styleId`, which is not suspended;
+     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, and held by no other style.
+     *
+     * Emits a {StyleKeywordsUpdated} event with the full new list.
+     */
+    function updateKeywords(uint256 styleId, string[] calldata keywords) external {
+        Style storage style = _ownedStyle(styleId);
+        if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
+
+        uint64 generation = ++style.generation;
+        _claimKeywords(styleId, generation, keywords);
+
+        emit StyleKeywordsUpdated(styleId, keywords);
+    }
+
+    /**
+     * @notice Sets the metadata URI of `styleId` (allowed while suspended, to answer a dispute).
+     *
+     * Requirements: the caller owns `styleId`.
+     *
+     * Emits a {StyleMetadataUpdated} event.
+     */
+    function updateMetadata(uint256 styleId, string calldata metadataURI) external {
+        _ownedStyle(styleId);
+        emit StyleMetadataUpdated(styleId, metadataURI);
+    }
+
+    /**
+     * @notice Proposes `payout` as the new payout address of `styleId`; it can be accepted from
+     * the returned time on, in a later block. A new proposal replaces a pending one.
+     *
+     * Requirements: the caller owns `styleId`, which is not suspended; `payout` is not zero.
+     *
+     * Emits a {StylePayoutProposed} event.
+     */
+    function proposePayout(uint256 styleId, address payout) external returns (uint64 effectiveAt) {
+        Style storage style = _ownedStyle(styleId);
+        if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
+        if (payout == address(0)) revert StyleRegistryInvalidPayout(payout);
+
+        uint48 at = Time.timestamp() + uint48(_payoutDelay);
+        _pendingPayouts[styleId] = PendingPayout({
+            payout: payout,
+            effectiveAt: at,
+            proposedBlock: Time.blockNumber()
+        });
+        effectiveAt = at;
+
+        emit StylePayoutProposed(styleId, payout, effectiveAt);
+    }
+
+    /**
+     * @notice Makes the pending payout address of `styleId` its payout address.
+     *
+     * Requirements:
+     * - the caller owns `styleId`, which is not suspended;
+     * - a payout change is pending, its delay has passed, and this is a later block than the
+     *   proposal's.
+     *
+     * Emits a {StylePayoutUpdated} event.
+     */
+    function acceptPayout(uint256 styleId) external {
+        Style storage style = _ownedStyle(styleId);
+        if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
+        PendingPayout memory pending = _pendingPayouts[styleId];
+        if (pending.payout == address(0)) revert StyleRegistryNoPendingPayout(styleId);
+        if (Time.timestamp() < pending.effectiveAt || Time.blockNumber() <= pending.proposedBlock) {
+            revert StyleRegistryPayoutNotReady(styleId, pending.effectiveAt);
+        }
+
+        delete _pendingPayouts[styleId];
+        style.payout = pending.payout == style.owner ? address(0) : pending.payout;
+
+        emit StylePayoutUpdated(styleId, pending.payout);
+    }
+
+    /**
+     * @notice Withdraws the pending payout change of `styleId`.
+     *
+     * Requirements: the caller owns `styleId` or holds {CURATOR_ROLE}; a change is pending.
+     *
+     * Emits a {StylePayoutCancelled} event.
+     */
+    function cancelPayout(uint256 styleId) external {
+        Style storage style = _existingStyle(styleId);
+        if (msg.sender != style.owner && !hasRole(CURATOR_ROLE, msg.sender)) {
+            revert StyleRegistryUnauthorizedAccount(styleId, msg.sender);
+        }
+        address payout = _pendingPayouts[styleId].payout;
+        if (payout == address(0)) revert StyleRegistryNoPendingPayout(styleId);
+
+        delete _pendingPayouts[styleId];
+
+        emit StylePayoutCancelled(styleId, payout);
+    }
+
+    /**
+     * @notice Opts `styleId` out: mints made from now on attribute nothing to it. What it already
+     * earned stays claimable, and it keeps its keywords (see the contract's notes).
+     *
+     * Requirements: the caller owns `styleId`, which is not opted out.
+     *
+     * Emits a {StyleOptedOut} event.
+     */
+    function optOut(uint256 styleId) external {
+        Style storage style = _ownedStyle(styleId);
+        if (style.optedOut) revert StyleRegistryOptedOutStyle(styleId);
+        style.optedOut = true;
+        emit StyleOptedOut(styleId);
+    }
+
+    /**
+     * @notice Opts `styleId` back in. It is active again unless a curator suspended it.
+     *
+     * Requirements: the caller owns `styleId`, which is opted out.
+     *
+     * Emits a {StyleOptedIn} event.
+     */
+    function optIn(uint256 styleId) external {
+        Style storage style = _ownedStyle(styleId);
+        if (!style.optedOut) revert StyleRegistryNotOptedOut(styleId);
+        style.optedOut = false;
+        emit StyleOptedIn(styleId);
+    }
+
+    // ────────────────────────────────────── curator actions ────────────────────────────────────────
+
+    /**
+     * @notice Suspends `styleId` (impersonation, dispute): its shares are held, not paid, and its
+     * owner can change neither its keywords nor its payout until it is reinstated.
+     *
+     * Requirements: the caller holds {CURATOR_ROLE}; `styleId` exists and is not suspended;
+     * `reason` is not empty.
+     *
+     * Emits a {StyleSuspended} event.
+     */
+    function suspend(uint256 styleId, string calldata reason) external onlyRole(CURATOR_ROLE) {
+        Style storage style = _existingStyle(styleId);
+        if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
+        if (bytes(reason).length == 0) revert StyleRegistryMissingReason();
+        style.suspended = true;
+        emit StyleSuspended(styleId, reason);
+    }
+
+    /**
+     * @notice Lifts the suspension of `styleId`.
+     *
+     * Requirements: the caller holds {CURATOR_ROLE}; `styleId` is suspended; `reason` is not empty.
+     *
+     * Emits a {StyleReinstated} event.
+     */
+    function reinstate(uint256 styleId, string calldata reason) external onlyRole(CURATOR_ROLE) {
+        Style storage style = _suspendedStyle(styleId, reason);
+        style.suspended = false;
+        emit StyleReinstated(styleId, reason);
+    }
+
+    /**
+     * @notice Frees every keyword of suspended style `styleId`, e.g. so that the artist it
+     * impersonated can register them.
+     *
+     * Requirements: the caller holds {CURATOR_ROLE}; `styleId` is suspended; `reason` is not empty.
+     *
+     * Emits a {StyleKeywordsUpdated} event with an empty list, then a {StyleKeywordsRevoked} event.
+     */
+    function revokeKeywords(
+        uint256 styleId,
+        string calldata reason
+    ) external onlyRole(CURATOR_ROLE) {
+        Style storage style = _suspendedStyle(styleId, reason);
+        ++style.generation;
+        emit StyleKeywordsUpdated(styleId, new string[](0));
+        emit StyleKeywordsRevoked(styleId, reason);
+    }
+
+    // ─────────────────────────────────────────── views ─────────────────────────────────────────────
+
+    /**
+     * @notice Resolves each keyword to the style holding it: `(styleId, payout, active)`, or
+     * `(0, address(0), false)` when no style holds it. A malformed keyword resolves to no style
+     * rather than reverting, so the indexer can pass prompt words as they are.
+     */
+    function resolveKeywords(
+        string[] calldata keywords
+    )
+        external
+        view
+        returns (uint256[] memory styleIds, address[] memory payouts, bool[] memory active)
+    {
+        uint256 n = keywords.length;
+        styleIds = new uint256[](n);
+        payouts = new address[](n);
+        active = new bool[](n);
+        for (uint256 i; i < n; ++i) {
+            (bool valid, bytes32 key) = _keywordKey(keywords[i]);
+            if (!valid) continue;
+            KeywordHolder memory holder = _holders[key];
+            if (holder.styleId == 0) continue;
+            Style storage style = _styles[holder.styleId];
+            if (style.generation != holder.generation) continue;
+            styleIds[i] = holder.styleId;
+            payouts[i] = _payoutOf(style);
+            active[i] = !style.optedOut && !style.suspended;
+        }
+    }
+
+    /// @notice The owner, payout address and flags of `styleId` (reverts if it does not exist).
+    function styleOf(
+        uint256 styleId
+    ) external view returns (address owner, address payout, bool optedOut, bool suspended) {
+        Style storage style = _existingStyle(styleId);
+        return (style.owner, _payoutOf(style), style.optedOut, style.suspended);
+    }
+
+    /// @notice Whether `styleId` exists and is neither opted out nor suspended.
+    function isActive(uint256 styleId) external view returns (bool) {
+        Style storage style = _styles[styleId];
+        return style.owner != address(0) && !style.optedOut && !style.suspended;
+    }
+
+    /// @notice The pending payout change of `styleId`, or `(address(0), 0)` when none.
+    function pendingPayout(
+        uint256 styleId
+    ) external view returns (address payout, uint64 effectiveAt) {
+        PendingPayout memory pending = _pendingPayouts[styleId];
+        return (pending.payout, pending.effectiveAt);
+    }
+
+    /// @notice Number of styles ever registered; the newest style's id.
+    function styleCount() external view returns (uint256) {
+        return _styleCount;
+    }
+
+    /// @notice Seconds between a payout proposal and its earliest acceptance.
+    function payoutDelay() external view returns (uint64) {
+        return _payoutDelay;
+    }
+
+    /// @inheritdoc AccessControl
+    function supportsInterface(bytes4 interfaceId) public view virtual override returns (bool) {
+        return interfaceId == type(IStyleRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ────────────────────────────────────────── internal ───────────────────────────────────────────
+
+    /// @dev Records `styleId` at `generation` as the holder of each of `keywords`.
+    function _claimKeywords(uint256 styleId, uint64 generation, string[] calldata keywords) private {
+        uint256 n = keywords.length;
+        if (n == 0 || n > MAX_KEYWORDS) revert StyleRegistryInvalidKeywordCount(n, MAX_KEYWORDS);
+        for (uint256 i; i < n; ++i) {
+            string calldata keyword = keywords[i];
+            (bool valid, bytes32 key) = _keywordKey(keyword);
+            if (!valid) revert StyleRegistryInvalidKeyword(keyword);
+
+            KeywordHolder memory holder = _holders[key];
+            if (holder.styleId == styleId) {
+                // This style's entries from earlier generations are stale; one of the current
+                // generation was written by this very call.
+                if (holder.generation == generation) revert StyleRegistryDuplicateKeyword(keyword);
+            } else if (
+                holder.styleId != 0 && _styles[holder.styleId].generation == holder.generation
+            ) {
+                revert StyleRegistryKeywordTaken(keyword, holder.styleId);
+            }
+            // styleId <= _styleCount, which one transaction per style cannot take past 2^64.
+            _holders[key] = KeywordHolder({styleId: uint64(styleId), generation: generation});
+        }
+    }
+
+    /**
+     * @dev Whether `keyword` is 2-32 bytes of `[a-z0-9-]`, and its keccak256 when it is.
+     * A valid keyword fits in one word, so it is checked and hashed from the scratch space.
+     */
+    function _keywordKey(string calldata keyword) private pure returns (bool valid, bytes32 key) {
+        uint256 length = bytes(keyword).length;
+        if (length < MIN_KEYWORD_LENGTH || length > MAX_KEYWORD_LENGTH) return (false, 0);
+        assembly ("memory-safe") {
+            let word := calldataload(keyword.offset)
+            valid := 1
+            for {
+                let i := 0
+            } lt(i, length) {
+                i := add(i, 1)
+            } {
+                valid := and(valid, shr(byte(i, word), _KEYWORD_BYTES))
+            }
+            mstore(0x00, word)
+            key := keccak256(0x00, length)
+        }
+    }
+
+    /// @dev The payout slot stays empty while the payout address is the owner itself.
+    function _payoutOf(Style storage style) private view returns (address) {
+        address payout = style.payout;
+        return payout == address(0) ? style.owner : payout;
+    }
+
+    function _existingStyle(uint256 styleId) private view returns (Style storage style) {
+        style = _styles[styleId];
+        if (style.owner == address(0)) revert StyleRegistryNonexistentStyle(styleId);
+    }
+
+    function _ownedStyle(uint256 styleId) private view returns (Style storage style) {
+        style = _existingStyle(styleId);
+        if (style.owner != msg.sender) revert StyleRegistryUnauthorizedAccount(styleId, msg.sender);
+    }
+
+    function _suspendedStyle(
+        uint256 styleId,
+        string calldata reason
+    ) private view returns (Style storage style) {
+        style = _existingStyle(styleId);
+        if (!style.suspended) revert StyleRegistryNotSuspended(styleId);
+        if (bytes(reason).length == 0) revert StyleRegistryMissingReason();
+    }
+}
