@@ -2,8 +2,109 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from generator.render import SCHEDULERS
+
+_SETTINGS_HELP = "JSON file with the settings (prompt, model_id, steps, ...); flags override it"
+
+
+def _settings(
+    settings_file: Path | None,
+    prompt: str | None,
+    model_id: str | None,
+    steps: int | None,
+    guidance: float | None,
+    width: int | None,
+    height: int | None,
+    scheduler: str | None,
+):
+    from generator.render import RenderSettings
+
+    values: dict = {}
+    if settings_file is not None:
+        values = json.loads(settings_file.read_text())
+        values = values.get("settings", values)  # a render record works too
+    flags = {
+        "prompt": prompt,
+        "model_id": model_id,
+        "steps": steps,
+        "guidance": guidance,
+        "width": width,
+        "height": height,
+        "scheduler": scheduler,
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return RenderSettings(**values)
+
+
+def render_command(
+    token_hash: str = typer.Option(..., "--hash", help="token hash, 0x + 64 hex"),
+    out: Path = typer.Option(Path("out/render"), "--out", help="output folder"),
+    settings_file: Path | None = typer.Option(None, "--settings", help=_SETTINGS_HELP),
+    prompt: str | None = typer.Option(None, help="the project's prompt"),
+    model_id: str | None = typer.Option(None, "--model-id", help="sha256 model id (64 hex)"),
+    steps: int | None = typer.Option(None, help="denoising steps"),
+    guidance: float | None = typer.Option(None, help="classifier-free guidance scale"),
+    width: int | None = typer.Option(None, help="image width in pixels"),
+    height: int | None = typer.Option(None, help="image height in pixels"),
+    scheduler: str | None = typer.Option(None, help=f"one of {', '.join(SCHEDULERS)}"),
+    model_dir: Path | None = typer.Option(
+        None, "--model-dir", help="model folder (else looked up by id)"
+    ),
+    attribute: bool = typer.Option(
+        True, "--attribute/--no-attribute", help="attribution and heat maps"
+    ),
+) -> None:
+    """Render a token: image.png, record.json and heat maps (heatmap-<word>.png, overlay.png)."""
+    from generator.heatmaps import write_heatmaps
+    from generator.render import render
+
+    try:
+        settings = _settings(
+            settings_file, prompt, model_id, steps, guidance, width, height, scheduler
+        )
+        result = render(settings, token_hash, model_dir=model_dir, attribute=attribute)
+    except (ValueError, LookupError, FileNotFoundError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    result.image.save(out / "image.png")
+    record = result.record()
+    (out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
+    if result.attribution is not None:
+        write_heatmaps(out, result.pixels, result.heatmaps, record["ppm"])
+        for word in result.attribution.words:
+            typer.echo(
+                f"  {word.word:<16} ppm {word.ppm:>8,}  area {word.area:.3f}  "
+                f"intensity {word.intensity:.3f}"
+            )
+    typer.echo(f"pixel hash {result.pixel_hash}  ({result.seconds:.2f} s) -> {out}")
+
+
+def verify_command(
+    record: Path = typer.Option(..., "--record", help="record.json written by `render`"),
+    image: Path | None = typer.Option(
+        None, "--image", help="the recorded image, for the tolerance check"
+    ),
+    model_dir: Path | None = typer.Option(
+        None, "--model-dir", help="model folder (else looked up by id)"
+    ),
+) -> None:
+    """Re-render a record; exit 0 identical, 3 within tolerance, 1 different."""
+    from generator.verify import verify_record
+
+    try:
+        check = verify_record(record, reference=image, model_dir=model_dir)
+    except (ValueError, LookupError, FileNotFoundError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(json.dumps(check.to_dict(), indent=2))
+    raise typer.Exit({"identical": 0, "within_tolerance": 3, "different": 1}[check.verdict])
 
 
 def register(app: typer.Typer) -> None:
     """Add the generator's commands to the `styleledger` application."""
+    app.command("render")(render_command)
+    app.command("verify")(verify_command)

@@ -1,0 +1,335 @@
+"""DAAM-style attribution: how much each prompt word shaped an image (../shared/DESIGN.md).
+
+Capture. ``with trace(pipe, latent_size=(h, w)) as tc:`` installs, with ``set_attn_processor``,
+a processor on every cross-attention layer (``attn2``) that first calls the stock processor
+(so the image is bit-identical with and without tracing), then, on the side and without
+gradients, recomputes ``softmax(Q K^T / sqrt(d))`` for the conditional rows of the batch only
+(classifier-free guidance batches ``[uncond, cond]``; the conditional rows are the last
+``n_images``), sums it over heads and adds it to a running per-layer sum at that layer's own
+latent resolution. Nothing is stored per step; the original processors come back on exit.
+
+Aggregate (``tc.token_maps(height, width)``): per layer, divide by its head count (mean over
+heads); sum layers of equal resolution, upsample each resolution once to the image size
+(bilinear, ``align_corners=False``), divide by the number of layers (mean over layers) and clamp
+at 0. Bilinear weights are convex and linear, so upsampling a step-sum equals summing per-step
+upsamples and the clamp is exact, as in DAAM (which upsamples each step, clamps and sums).
+
+Words (``word_attribution``). A prompt word is a maximal run of ``[a-z0-9-]`` in the lower-cased
+prompt (../notes/INTERFACES.md). Each real text token (not start, end or padding) belongs to the
+word its characters overlap, or is a non-word unit of its own (punctuation). An occurrence's map
+is the sum of its sub-word tokens' maps; a word's raw map is the MEAN over its occurrences, so a
+word repeated in the prompt counts once, however often it is repeated. Per pixel, the raw maps of
+all units (words and non-word tokens) are normalised to sum to 1 (normalise over real tokens
+only). Then, per word w: heat map ``H_w`` (that normalised map), intensity
+``I_w = mean(H_w)`` (its share of the total attention mass, over all units), area
+``A_w = fraction of pixels with H_w >= 0.4 * max(H_w)``, contribution
+``c_w = A_w I_w / sum_v A_v I_v`` over words. ``ppm_shares`` turns contributions into integers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+
+import torch
+import torch.nn.functional as F
+
+AREA_THRESHOLD = 0.4
+PPM_TOTAL = 1_000_000
+_WORD = re.compile(r"[a-z0-9-]+")
+
+
+# ---------------------------------------------------------------------------------------------
+# capture
+# ---------------------------------------------------------------------------------------------
+
+
+class _LayerSum:
+    """Running sum, over steps and heads, of one layer's conditional attention probabilities."""
+
+    __slots__ = ("heads", "probs", "size")
+
+    def __init__(self, heads: int, size: tuple[int, int], probs: torch.Tensor) -> None:
+        self.heads, self.size, self.probs = heads, size, probs
+
+
+class CrossAttentionTracer:
+    """Wraps a stock attention processor; records cross-attention probabilities on the side."""
+
+    def __init__(self, stock, name: str, trace: AttentionTrace) -> None:
+        self.stock, self.name, self.trace = stock, name, trace
+
+    def __call__(
+        self,
+        attn,
+        hidden_states,
+        encoder_hidden_states=None,
+        attention_mask=None,
+        temb=None,
+        *args,
+        **kwargs,
+    ):
+        out = self.stock(
+            attn, hidden_states, encoder_hidden_states, attention_mask, temb, *args, **kwargs
+        )
+        if encoder_hidden_states is not None and self.trace.enabled:
+            with torch.no_grad():
+                self._record(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
+        return out
+
+    def _record(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
+        n = self.trace.n_images
+        hidden = hidden_states[-n:]
+        context = encoder_hidden_states[-n:]
+        size = None
+        if attn.spatial_norm is not None:
+            hidden = attn.spatial_norm(hidden, temb[-n:] if temb is not None else None)
+        if hidden.ndim == 4:
+            batch, channels, h, w = hidden.shape
+            hidden = hidden.view(batch, channels, h * w).transpose(1, 2)
+            size = (h, w)
+        if attn.group_norm is not None:
+            hidden = attn.group_norm(hidden.transpose(1, 2)).transpose(1, 2)
+        if attn.norm_cross:
+            context = attn.norm_encoder_hidden_states(context)
+        query, key = attn.to_q(hidden), attn.to_k(context)
+        batch, tokens, inner = query.shape
+        head_dim = inner // attn.heads
+        query = query.view(batch, tokens, attn.heads, head_dim).transpose(1, 2)
+        key = key.view(batch, -1, attn.heads, head_dim).transpose(1, 2)
+        if attn.norm_q is not None:
+            query = attn.norm_q(query)
+        if attn.norm_k is not None:
+            key = attn.norm_k(key)
+        scores = torch.matmul(query, key.transpose(-1, -2)) * (1.0 / math.sqrt(head_dim))
+        if attention_mask is not None:
+            mask = attn.prepare_attention_mask(attention_mask, key.shape[2], batch)
+            scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])[-n:]
+        probs = scores.softmax(dim=-1).sum(dim=(0, 1))  # (tokens, text length)
+        self.trace.add(self.name, attn.heads, size or self.trace.layer_size(tokens), probs)
+
+
+class AttentionTrace:
+    """What ``trace`` yields: the running sums, and their aggregation into per-token maps."""
+
+    def __init__(self, latent_size: tuple[int, int], n_images: int = 1) -> None:
+        self.latent_size = (int(latent_size[0]), int(latent_size[1]))
+        self.n_images = n_images
+        self.enabled = True
+        self.layers: dict[str, _LayerSum] = {}
+        self.calls = 0
+
+    def layer_size(self, tokens: int) -> tuple[int, int]:
+        """A layer's (h, w) from its token count: the latent size halved (rounding up) k times."""
+        h, w = self.latent_size
+        while h * w > tokens:
+            h, w = -(-h // 2), -(-w // 2)
+        if h * w != tokens:
+            raise ValueError(f"cannot place {tokens} attention tokens on latent {self.latent_size}")
+        return h, w
+
+    def add(self, name: str, heads: int, size: tuple[int, int], probs: torch.Tensor) -> None:
+        self.calls += 1
+        layer = self.layers.get(name)
+        if layer is None:
+            self.layers[name] = _LayerSum(heads, size, probs.to(torch.float32).clone())
+        else:
+            layer.probs += probs
+
+    def token_maps(self, height: int, width: int, length: int | None = None) -> torch.Tensor:
+        """Per text position, the aggregated map at image size: float32 ``(length, H, W)``.
+
+        ``length`` keeps only the first text positions (start token and the prompt's tokens),
+        which is all attribution needs: upsampling padding positions would be wasted work.
+        """
+        if not self.layers:
+            raise RuntimeError("no cross-attention was recorded (is the model text-conditioned?)")
+        by_size: dict[tuple[int, int], torch.Tensor] = {}
+        for layer in self.layers.values():
+            mean_heads = layer.probs[:, :length] / layer.heads
+            by_size[layer.size] = by_size.get(layer.size, 0) + mean_heads
+        total = None
+        for (h, w), summed in sorted(by_size.items()):
+            grid = summed.transpose(0, 1).reshape(1, -1, h, w)
+            up = F.interpolate(grid, size=(height, width), mode="bilinear", align_corners=False)[0]
+            total = up if total is None else total + up
+        return (total / len(self.layers)).clamp_min(0.0)
+
+
+def _cross_attention_names(processors: dict) -> list[str]:
+    return [name for name in processors if ".attn2." in name or name.startswith("attn2.")]
+
+
+@contextmanager
+def trace(pipe, latent_size: tuple[int, int], n_images: int = 1) -> Iterator[AttentionTrace]:
+    """Record cross-attention of ``pipe.unet`` while inside the block; restore processors after."""
+    unet = pipe.unet
+    original = dict(unet.attn_processors)
+    names = _cross_attention_names(original)
+    if not names:
+        raise ValueError("the UNet has no cross-attention (attn2) layers to attribute")
+    tc = AttentionTrace(latent_size, n_images)
+    wrapped = {
+        name: CrossAttentionTracer(proc, name, tc) if name in names else proc
+        for name, proc in original.items()
+    }
+    unet.set_attn_processor(wrapped)
+    try:
+        yield tc
+    finally:
+        tc.enabled = False
+        unet.set_attn_processor(original)
+
+
+# ---------------------------------------------------------------------------------------------
+# tokens -> words
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptToken:
+    """A real text token: its position in the encoder's sequence and the word it belongs to."""
+
+    position: int
+    text: str
+    word: str | None  # lower-cased word, or None for a non-word token (punctuation)
+    occurrence: int | None  # index of the word's occurrence in the prompt (0, 1, ...)
+
+
+def prompt_words(prompt: str) -> list[tuple[str, int, int]]:
+    """Words of a prompt as ``(word, start, end)`` with character offsets into ``prompt``.
+
+    Words are maximal ``[a-z0-9-]`` runs of ``prompt.lower()``; offsets are mapped back to the
+    original string (``str.lower`` may change a character's length).
+    """
+    lowered, origin = [], []
+    for i, ch in enumerate(prompt):
+        low = ch.lower()
+        lowered.append(low)
+        origin.extend([i] * len(low))
+    text = "".join(lowered)
+    return [(m.group(), origin[m.start()], origin[m.end() - 1] + 1) for m in _WORD.finditer(text)]
+
+
+def prompt_tokens(tokenizer, prompt: str) -> list[PromptToken]:
+    """The real tokens of ``prompt`` (positions 1..n after the start token), each tied to its word."""
+    enc = tokenizer(prompt, add_special_tokens=True, return_offsets_mapping=True)
+    ids, offsets = enc["input_ids"], enc["offset_mapping"]
+    special = set(tokenizer.all_special_ids)
+    words = prompt_words(prompt)
+    seen: dict[str, int] = {}
+    occurrence_of = []
+    for word, _, _ in words:
+        occurrence_of.append(seen.get(word, 0))
+        seen[word] = seen.get(word, 0) + 1
+    out = []
+    for position, (token_id, (start, end)) in enumerate(zip(ids, offsets, strict=True)):
+        if token_id in special:
+            continue
+        word = occurrence = None
+        for index, (text, w_start, w_end) in enumerate(words):
+            if start < w_end and w_start < end:
+                word, occurrence = text, occurrence_of[index]
+                break
+        out.append(PromptToken(position, prompt[start:end], word, occurrence))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WordFigures:
+    word: str
+    area: float
+    intensity: float
+    contribution: float
+    ppm: int
+
+
+@dataclass
+class Attribution:
+    """Per word (in order of first appearance): figures and the normalised heat map."""
+
+    words: list[WordFigures]
+    heatmaps: dict[str, torch.Tensor]  # word -> (H, W) float32, H_w
+
+    def figures(self) -> dict[str, dict[str, float | int]]:
+        return {
+            f.word: {
+                "area": f.area,
+                "intensity": f.intensity,
+                "contribution": f.contribution,
+                "ppm": f.ppm,
+            }
+            for f in self.words
+        }
+
+
+def word_attribution(token_maps: torch.Tensor, tokens: list[PromptToken]) -> Attribution:
+    """Merge per-position maps ``(text_len, H, W)`` into words and compute the figures."""
+    units: dict[object, torch.Tensor] = {}
+    occurrences: dict[str, dict[int, torch.Tensor]] = {}
+    for tok in tokens:
+        m = token_maps[tok.position].to(torch.float64)
+        if tok.word is None:
+            units[("token", tok.position)] = m
+        else:
+            occ = occurrences.setdefault(tok.word, {})
+            occ[tok.occurrence] = occ[tok.occurrence] + m if tok.occurrence in occ else m
+    if not occurrences:
+        raise ValueError("the prompt has no words ([a-z0-9-] runs) to attribute")
+    for word, occ in occurrences.items():
+        units[word] = torch.stack(list(occ.values())).mean(dim=0)
+    total = torch.stack(list(units.values())).sum(dim=0)
+    total = torch.where(total > 0, total, torch.ones_like(total))
+    figures, heatmaps, products = [], {}, {}
+    for word in occurrences:
+        heat = units[word] / total
+        peak = float(heat.max())
+        area = float((heat >= AREA_THRESHOLD * peak).to(torch.float64).mean()) if peak > 0 else 0.0
+        intensity = float(heat.mean())
+        heatmaps[word] = heat.to(torch.float32)
+        products[word] = area * intensity
+        figures.append(WordFigures(word, area, intensity, 0.0, 0))
+    denom = sum(products.values())
+    for f in figures:
+        f.contribution = products[f.word] / denom if denom > 0 else 1.0 / len(figures)
+    shares = ppm_shares({f.word: f.contribution for f in figures})
+    for f in figures:
+        f.ppm = shares[f.word]
+    return Attribution(figures, heatmaps)
+
+
+def ppm_shares(contributions: dict[str, float]) -> dict[str, int]:
+    """Integer parts per million summing to exactly 1,000,000 (largest-remainder rounding).
+
+    Quotas ``q_w = 1e6 * c_w / sum(c)`` are computed exactly (``Fraction`` of each float), each
+    word gets ``floor(q_w)``, and the leftover units go one each to the words with the largest
+    fractional remainders; ties are broken by the word itself in ascending byte order (UTF-8),
+    so the result is a pure function of the input on any machine. Contributions must be finite
+    and >= 0; if all are 0 the million is split as if they were equal.
+    """
+    if not contributions:
+        raise ValueError("ppm_shares needs at least one contribution")
+    for word, c in contributions.items():
+        if not (isinstance(c, int | float) and math.isfinite(c) and c >= 0):
+            raise ValueError(f"contribution of {word!r} must be a finite number >= 0, got {c!r}")
+    exact = {w: Fraction(c) for w, c in contributions.items()}
+    total = sum(exact.values())
+    if total == 0:
+        exact = {w: Fraction(1) for w in contributions}
+        total = Fraction(len(contributions))
+    quotas = {w: PPM_TOTAL * c / total for w, c in exact.items()}
+    shares = {w: math.floor(q) for w, q in quotas.items()}
+    left = PPM_TOTAL - sum(shares.values())
+    order = sorted(quotas, key=lambda w: (-(quotas[w] - shares[w]), w.encode()))
+    for w in order[:left]:
+        shares[w] += 1
+    return shares

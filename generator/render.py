@@ -1,0 +1,330 @@
+"""Token hash -> image + attribution, on a pinned model and a canonical float path.
+
+``render(settings, token_hash)`` (../shared/DESIGN.md, Rendering):
+
+1. find the folder whose weights hash to ``settings.model_id`` and load it (``models.py``);
+2. check the settings against that model (image size vs the VAE, prompt vs the token limit);
+3. draw the initial latents from the hash (``seeding.py``), the only randomness;
+4. denoise with a non-ancestral scheduler (DDIM eta 0, DPM-Solver++ multistep, Euler), under the
+   canonical float path: fp32, ``CANONICAL_THREADS`` torch threads and highest matmul precision,
+   set for the render and restored afterwards, whatever the environment's thread variables say;
+5. round to uint8 pixels and hash them; with ``attribute=True`` trace cross-attention on the side
+   (``attribution.py``) and compute per-word figures and ppm shares.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from generator import attribution as attr
+from generator import text
+from generator.models import find_model, load_pipeline, normalize_model_id
+from generator.seeding import initial_latents, parse_token_hash, pixel_hash
+
+RENDER_VERSION = "styleledger-render-v1"
+CANONICAL_THREADS = 2
+SchedulerName = Literal["ddim", "dpm", "euler"]
+SCHEDULERS: tuple[str, ...] = ("ddim", "dpm", "euler")
+MAX_STEPS = 1000
+MAX_SIDE = 4096
+_RENDER_LOCK = threading.RLock()  # a cached pipeline is shared: one render at a time on it
+
+
+class RenderSettings(BaseModel):
+    """A project's render settings, as ArtCore stores them (plus the prompt and model id).
+
+    Model-independent rules are checked here; the rules that depend on the model (image size a
+    multiple of its VAE factor, prompt within its text encoder's token limit) are checked by
+    ``check_settings`` once the model is loaded.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prompt: str
+    model_id: str
+    steps: int = 20
+    guidance: float = 7.5
+    width: int = 128
+    height: int = 128
+    scheduler: SchedulerName = "ddim"
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, v: str) -> str:
+        if not attr.prompt_words(v):
+            raise ValueError(f"prompt must contain at least one word ([a-z0-9-] run), got {v!r}")
+        return v
+
+    @field_validator("model_id")
+    @classmethod
+    def _model_id(cls, v: str) -> str:
+        return normalize_model_id(v)
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: int) -> int:
+        if not 1 <= v <= MAX_STEPS:
+            raise ValueError(f"steps must be between 1 and {MAX_STEPS}, got {v}")
+        return v
+
+    @field_validator("guidance")
+    @classmethod
+    def _guidance(cls, v: float) -> float:
+        if not (math.isfinite(v) and 0.0 <= v <= 100.0):
+            raise ValueError(f"guidance must be a finite number in [0, 100], got {v}")
+        return v
+
+    @field_validator("width", "height")
+    @classmethod
+    def _side(cls, v: int) -> int:
+        if not 8 <= v <= MAX_SIDE:
+            raise ValueError(f"image sides must be between 8 and {MAX_SIDE} pixels, got {v}")
+        return v
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler(cls, v: object) -> object:
+        if v not in SCHEDULERS:
+            raise ValueError(
+                f"unknown scheduler {v!r}: use one of {', '.join(SCHEDULERS)} (non-ancestral only)"
+            )
+        return v
+
+
+@dataclass
+class RenderResult:
+    settings: RenderSettings
+    token_hash: str  # 0x + 64 hex
+    model_dir: Path
+    pixels: np.ndarray  # (H, W, 3) uint8
+    pixel_hash: str
+    attribution: attr.Attribution | None
+    packages: dict[str, str]
+    seconds: float = field(default=0.0)
+
+    @property
+    def image(self) -> Image.Image:
+        return Image.fromarray(self.pixels, mode="RGB")
+
+    @property
+    def heatmaps(self) -> dict[str, np.ndarray]:
+        """Per word, H_w as a float32 (H, W) array (empty without attribution)."""
+        if self.attribution is None:
+            return {}
+        return {w: m.numpy() for w, m in self.attribution.heatmaps.items()}
+
+    def record(self) -> dict:
+        """Every figure needed to re-check this render (JSON-able; no arrays, no timings)."""
+        rec: dict = {
+            "version": RENDER_VERSION,
+            "settings": self.settings.model_dump(),
+            "model_id": self.settings.model_id,
+            "token_hash": self.token_hash,
+            "pixel_hash": self.pixel_hash,
+            "image_shape": list(self.pixels.shape),
+            "canonical": {
+                "threads": CANONICAL_THREADS,
+                "dtype": "float32",
+                "matmul_precision": "highest",
+            },
+            "packages": self.packages,
+        }
+        if self.attribution is not None:
+            rec["attribution"] = {
+                "method": {
+                    "area_threshold": attr.AREA_THRESHOLD,
+                    "aggregation": "DAAM: conditional softmax(QK^T), cross-attention layers, "
+                    "sum over steps, mean over heads then layers, bilinear upsample, clamp 0, "
+                    "sub-word tokens summed, repeated words averaged, per-pixel normalised "
+                    "over real tokens",
+                },
+                "words": [
+                    {
+                        "word": f.word,
+                        "area": f.area,
+                        "intensity": f.intensity,
+                        "contribution": f.contribution,
+                        "ppm": f.ppm,
+                    }
+                    for f in self.attribution.words
+                ],
+            }
+            rec["ppm"] = {f.word: f.ppm for f in self.attribution.words}
+        return rec
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("torch", "diffusers", "transformers", "numpy", "styleledger"):
+        try:
+            out[name] = dist_version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@contextmanager
+def canonical_float_path() -> Iterator[None]:
+    """fp32 on ``CANONICAL_THREADS`` threads at highest matmul precision; restored afterwards."""
+    threads = torch.get_num_threads()
+    precision = torch.get_float32_matmul_precision()
+    torch.set_num_threads(CANONICAL_THREADS)
+    torch.set_float32_matmul_precision("highest")
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.set_float32_matmul_precision(precision)
+
+
+# ---------------------------------------------------------------------------------------------
+# the model side
+# ---------------------------------------------------------------------------------------------
+
+
+def vae_factor(pipe) -> int:
+    return 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+
+
+def size_multiple(pipe) -> int:
+    """Image sides must be multiples of this: the VAE factor (and 8, as diffusers requires)."""
+    return math.lcm(8, vae_factor(pipe))
+
+
+def token_limit(pipe) -> int:
+    """Most tokens a prompt may have, start and end tokens included."""
+    return min(
+        int(pipe.tokenizer.model_max_length),
+        int(pipe.text_encoder.config.max_position_embeddings),
+    )
+
+
+def check_settings(pipe, settings: RenderSettings) -> None:
+    """The model-dependent rules: sizes vs the VAE, prompt length vs the text encoder."""
+    multiple = size_multiple(pipe)
+    for side in ("width", "height"):
+        value = getattr(settings, side)
+        if value % multiple:
+            raise ValueError(
+                f"{side} {value} is not a multiple of {multiple} (the model's VAE factor "
+                f"{vae_factor(pipe)}, and 8)"
+            )
+    limit = token_limit(pipe)
+    count = len(
+        pipe.tokenizer(settings.prompt, add_special_tokens=True, truncation=False)["input_ids"]
+    )
+    if count > limit:
+        raise ValueError(
+            f"prompt is {count} tokens long (start and end tokens included), over the text "
+            f"encoder's limit of {limit} tokens: {settings.prompt!r}"
+        )
+
+
+def make_scheduler(name: str, base_config):
+    """A non-ancestral scheduler built from the model's own scheduler config."""
+    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
+
+    if name == "ddim":
+        return DDIMScheduler.from_config(base_config)
+    if name == "dpm":
+        return DPMSolverMultistepScheduler.from_config(base_config, algorithm_type="dpmsolver++")
+    if name == "euler":
+        return EulerDiscreteScheduler.from_config(base_config)
+    raise ValueError(f"unknown scheduler {name!r}: use one of {', '.join(SCHEDULERS)}")
+
+
+def encode_prompt(pipe, model_dir: Path, prompt: str, guidance: float):
+    """(conditional, unconditional or None) prompt embeddings through generator/text.py, THE
+    prompt-encoding path (switched by the model folder's styleledger.json; standard SD folders
+    encode the standard way). The unconditional prompt is "" (only when guidance > 1)."""
+    encoding = text.read_encoding(model_dir)
+    cond = text.encode_prompt(prompt, pipe.tokenizer, pipe.text_encoder, encoding)
+    if guidance <= 1.0:
+        return cond, None
+    return cond, text.encode_prompt("", pipe.tokenizer, pipe.text_encoder, encoding)
+
+
+def _pipeline_for(settings: RenderSettings, model_dir: Path | None):
+    folder = Path(model_dir) if model_dir is not None else find_model(settings.model_id)
+    return folder, load_pipeline(folder, settings.model_id)
+
+
+def _to_pixels(images: np.ndarray) -> np.ndarray:
+    """Pipeline floats in [0, 1] -> uint8, as diffusers does: ``round(x * 255)``."""
+    return np.clip(np.round(images[0] * 255.0), 0, 255).astype(np.uint8)
+
+
+def denoise(pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray) -> np.ndarray:
+    """Run the pipeline from ``latents``; the image as float32 (1, H, W, 3) in [0, 1]."""
+    base = getattr(pipe, "_styleledger_scheduler_config", None)
+    if base is None:
+        base = pipe.scheduler.config
+        pipe._styleledger_scheduler_config = base
+    pipe.scheduler = make_scheduler(settings.scheduler, base)
+    cond, uncond = encode_prompt(pipe, model_dir, settings.prompt, settings.guidance)
+    out = pipe(
+        prompt_embeds=cond,
+        negative_prompt_embeds=uncond,
+        height=settings.height,
+        width=settings.width,
+        num_inference_steps=settings.steps,
+        guidance_scale=settings.guidance,
+        latents=torch.from_numpy(latents),
+        eta=0.0,
+        output_type="np",
+    )
+    return out.images
+
+
+def render(
+    settings: RenderSettings,
+    token_hash: bytes | str,
+    model_dir: str | Path | None = None,
+    attribute: bool = True,
+) -> RenderResult:
+    """Render ``settings`` for ``token_hash``; see the module docstring."""
+    hash_bytes = parse_token_hash(token_hash)
+    folder, pipe = _pipeline_for(settings, None if model_dir is None else Path(model_dir))
+    check_settings(pipe, settings)
+    factor = vae_factor(pipe)
+    latent_hw = (settings.height // factor, settings.width // factor)
+    latents = initial_latents(hash_bytes, (1, pipe.unet.config.in_channels, *latent_hw))
+    start = time.perf_counter()
+    with _RENDER_LOCK, canonical_float_path():
+        if attribute:
+            with attr.trace(pipe, latent_hw) as tc:
+                images = denoise(pipe, folder, settings, latents)
+            tokens = attr.prompt_tokens(pipe.tokenizer, settings.prompt)
+            length = max(t.position for t in tokens) + 1
+            maps = tc.token_maps(settings.height, settings.width, length)
+            figures = attr.word_attribution(maps, tokens)
+        else:
+            images = denoise(pipe, folder, settings, latents)
+            figures = None
+    pixels = _to_pixels(images)
+    return RenderResult(
+        settings=settings,
+        token_hash="0x" + hash_bytes.hex(),
+        model_dir=folder,
+        pixels=pixels,
+        pixel_hash=pixel_hash(pixels),
+        attribution=figures,
+        packages=package_versions(),
+        seconds=time.perf_counter() - start,
+    )
