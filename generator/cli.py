@@ -104,7 +104,39 @@ def verify_command(
     raise typer.Exit({"identical": 0, "within_tolerance": 3, "different": 1}[check.verdict])
 
 
+def train_command(
+    out_dir: Path = typer.Option(Path("generator/default_model"), "--out", help="model folder"),
+    work_dir: Path = typer.Option(
+        Path("out/train"), "--work-dir", help="checkpoint, loss log, samples"
+    ),
+    max_minutes: float = typer.Option(50.0, help="wall-clock budget of the UNet stage (0: none)"),
+    steps: int = typer.Option(20_000, help="UNet steps (upper bound)"),
+    vae_steps: int = typer.Option(1500, help="VAE steps"),
+    batch: int = typer.Option(32, help="UNet batch size"),
+    device: str = typer.Option("auto", help="auto, cpu or cuda"),
+    threads: int = typer.Option(2, help="CPU threads"),
+    tiny: bool = typer.Option(False, "--tiny", help="a tiny model (tests, smoke runs)"),
+) -> None:
+    """Train the default model on the synthetic style set (resumes from --work-dir)."""
+    from generator.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        out_dir=out_dir,
+        work_dir=work_dir,
+        max_minutes=max_minutes,
+        steps=steps,
+        vae_steps=vae_steps,
+        batch=batch,
+        device=device,
+        threads=threads,
+        tiny=tiny,
+    )
+    model_id = train(cfg)
+    typer.echo(f"model id {model_id} -> {out_dir}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the generator's commands to the `styleledger` application."""
     app.command("render")(render_command)
     app.command("verify")(verify_command)
+    app.command("train")(train_command)
