@@ -34,7 +34,7 @@ def test_training_batches_resume_exactly() -> None:
 
 def test_holdout_is_not_the_training_stream() -> None:
     held = {s.caption for s in synthetic.holdout_samples(50)}
-    train_images, train_captions, _ = next(synthetic.training_batches(50))
+    train_images, _, _ = next(synthetic.training_batches(50))
     assert len(held) > 40
     first = synthetic.holdout_samples(1)[0]
     assert not any(np.array_equal(first.image, im) for im in train_images)
