@@ -1,0 +1,84 @@
+"""The declarative base every table uses, engines, sessions and exact wei sums.
+
+SQL ``SUM`` over a :class:`~indexer.db.types.Wei` column is exact on PostgreSQL only (SQLite
+stores wei as text): use :func:`sum_wei`, which is exact on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+
+class DatabaseURLError(ValueError):
+    """The database URL is malformed or names a database StyleLedger does not support."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every StyleLedger table (chain projections and the ledger alike)."""
+
+
+def normalise_url(url: str) -> str:
+    """Check ``url`` and pick psycopg 3 for bare ``postgresql://`` URLs; DatabaseURLError if bad."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in {"sqlite", "postgresql"}:
+        raise DatabaseURLError(
+            f"unsupported database {backend!r} in {url!r}: use sqlite:///path/to/file.sqlite "
+            "or postgresql+psycopg://user:password@host/dbname"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``: SQLite with WAL, a busy timeout and foreign keys; PostgreSQL via psycopg."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded rows usable after commit (handy in CLIs and request handlers)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One session and one transaction: committed on success, rolled back on any exception."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def sum_wei(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
+    """Exact ``SUM(column)`` over rows matching ``where``: in SQL on PostgreSQL, in Python on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        total = session.execute(select(func.coalesce(func.sum(column), 0)).where(*where))
+        return int(total.scalar_one())
+    return sum(session.scalars(select(column).where(*where)))
