@@ -1,0 +1,77 @@
+"""What the service reads from outside its database: the deployment file and the chain head.
+
+Both are optional: without a deployment file the API still serves what is indexed (the page and
+previews need it); without an RPC endpoint /health reports ``degraded`` with no chain head.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from indexer.chain import ChainError, Deployment, default_deployment_path, load_deployment
+
+
+def _rpc(url: str, method: str, timeout: float) -> Any:
+    response = httpx.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": []}, timeout=timeout
+    )
+    response.raise_for_status()
+    return response.json()["result"]
+
+
+class ChainView:
+    """Finds and caches the deployment file; reads the chain head at most once per ``ttl``."""
+
+    def __init__(self, rpc_url: str, deployment: Path | None, ttl: float) -> None:
+        self._rpc_url = rpc_url
+        self._path = deployment
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._deployment: Deployment | None = None
+        self._chain_id: int | None = None
+        self._head: tuple[float, int | None] = (float("-inf"), None)
+
+    def chain_id(self) -> int | None:
+        if self._chain_id is None:
+            try:
+                self._chain_id = int(_rpc(self._rpc_url, "eth_chainId", 2.0), 16)
+            except (httpx.HTTPError, KeyError, ValueError, TypeError):
+                return None
+        return self._chain_id
+
+    def deployment(self) -> Deployment | None:
+        if self._deployment is None:
+            path = self._path
+            if path is None:
+                chain_id = self.chain_id()
+                if chain_id is None:
+                    return None
+                path = default_deployment_path(chain_id)
+            try:
+                self._deployment = load_deployment(path)
+            except ChainError:
+                return None
+        return self._deployment
+
+    def contract_address(self, name: str) -> str | None:
+        deployment = self.deployment()
+        if deployment is None or name not in deployment.contracts:
+            return None
+        return deployment.contracts[name].address
+
+    def head(self) -> tuple[int | None, int | None]:
+        """(chain id, head block), either None when the RPC cannot be read."""
+        with self._lock:
+            read_at, head = self._head
+            if time.monotonic() - read_at >= self._ttl:
+                try:
+                    head = int(_rpc(self._rpc_url, "eth_blockNumber", 1.0), 16)
+                except (httpx.HTTPError, KeyError, ValueError, TypeError):
+                    head = None
+                self._head = (time.monotonic(), head)
+        return self.chain_id(), head

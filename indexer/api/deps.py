@@ -1,0 +1,140 @@
+"""Typed dependencies of the routes: settings, a database session, pagination and checked inputs.
+
+Malformed input fails here with a 422 whose message names the parameter and the rule, before any
+handler or query runs, so a bad address, a negative id or a seed above 2**256 - 1 never reaches
+the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from eth_utils import is_checksum_address, to_checksum_address
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import Session
+
+from indexer.config import Settings
+
+UINT256_MAX = 2**256 - 1
+# Integer columns are 64-bit signed on both databases: a larger id cannot be stored, so it is
+# answered with 404 without asking the database (which would raise an overflow otherwise).
+DB_INT_MAX = 2**63 - 1
+
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+SEED_PATTERN = r"^(0x[0-9a-fA-F]{1,64}|[0-9]{1,78})$"
+WORD_PATTERN = r"^[a-z0-9-]{1,64}$"
+
+
+def invalid(location: tuple[str, str], message: str, value: object) -> RequestValidationError:
+    """A 422 in FastAPI's own error format, with a message a person can act on."""
+    return RequestValidationError(
+        [{"loc": location, "msg": message, "type": "value_error", "input": value}]
+    )
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def page_params(
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="Items to skip.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")] = 50,
+) -> Page:
+    return Page(offset=offset, limit=limit)
+
+
+PageDep = Annotated[Page, Depends(page_params)]
+
+
+def _checksummed(address: str, location: tuple[str, str]) -> str:
+    """The address checksummed; mixed case must carry a valid EIP-55 checksum."""
+    body = address[2:]
+    mixed = body != body.lower() and body != body.upper()
+    if mixed and not is_checksum_address(address):
+        raise invalid(location, f"{location[1]} has a bad EIP-55 checksum", address)
+    return to_checksum_address(address)
+
+
+def checked_address(
+    address: Annotated[
+        str,
+        Path(
+            pattern=ADDRESS_PATTERN,
+            description="An Ethereum address, 0x + 40 hex digits (EIP-55 checksum if mixed case).",
+            examples=["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"],
+        ),
+    ],
+) -> str:
+    return _checksummed(address, ("path", "address"))
+
+
+AddressDep = Annotated[str, Depends(checked_address)]
+
+
+def checked_minter(
+    minter: Annotated[
+        str,
+        Query(
+            pattern=ADDRESS_PATTERN,
+            description="The address that would mint: the preview is made for it alone.",
+        ),
+    ],
+) -> str:
+    return _checksummed(minter, ("query", "minter"))
+
+
+MinterDep = Annotated[str, Depends(checked_minter)]
+
+
+def checked_seed(
+    seed: Annotated[
+        str,
+        Query(
+            pattern=SEED_PATTERN,
+            description="uint256 seed, decimal or 0x-hex (0 to 2**256 - 1).",
+            examples=["42"],
+        ),
+    ],
+) -> int:
+    value = int(seed, 16) if seed.startswith("0x") else int(seed)
+    if value > UINT256_MAX:
+        raise invalid(("query", "seed"), "seed must be at most 2**256 - 1 (a uint256)", seed)
+    return value
+
+
+SeedDep = Annotated[int, Depends(checked_seed)]
+
+TokenIdPath = Annotated[
+    int,
+    Path(ge=0, le=UINT256_MAX, description="Token id = project id * 1,000,000 + invocation."),
+]
+ProjectIdPath = Annotated[int, Path(ge=0, le=UINT256_MAX, description="Project id.")]
+StyleIdPath = Annotated[int, Path(ge=1, le=UINT256_MAX, description="Style id (from 1).")]
+EpochPath = Annotated[int, Path(ge=0, le=UINT256_MAX, description="Epoch number.")]
+WordPath = Annotated[
+    str, Path(pattern=WORD_PATTERN, description="A prompt word: lower-case [a-z0-9-].")
+]
+
+
+def public_base(request: Request) -> str:
+    """Base of absolute URLs in responses: STYLELEDGER_API_PUBLIC_URL, else the request's."""
+    configured = request.app.state.api_settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")

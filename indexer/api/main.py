@@ -1,0 +1,84 @@
+"""The application factory: ``create_app(settings)`` wires settings, database, routers and page."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from indexer.api.chainview import ChainView
+from indexer.api.config import ApiSettings
+from indexer.api.preview import PreviewCache, RateLimiter
+from indexer.api.routes import accounts, epochs, health, projects, styles, tokens, web
+from indexer.config import Settings, get_settings
+from indexer.db.base import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+StyleLedger's indexer over HTTP: ERC-721 metadata and images of every token, how much each
+prompt word shaped each image (area, intensity, contribution, heat maps) and who that pays, the
+styles artists registered, every account's earnings with a ready-to-send Merkle claim, the
+settled epochs (root, total and leaves, so anyone can rebuild the tree) and free previews of
+seed-chosen mints. Wei amounts are decimal strings; addresses are EIP-55 checksummed.
+"""
+
+TAGS = [
+    {"name": "tokens", "description": "Metadata, images, attribution and heat maps."},
+    {"name": "projects", "description": "Prompt projects, their tokens and free previews."},
+    {"name": "styles", "description": "Registered styles and what they earned."},
+    {"name": "accounts", "description": "Earnings and Merkle claims."},
+    {"name": "epochs", "description": "Settled epochs: roots, totals, leaves."},
+    {"name": "health", "description": "Chain head, indexed head, render queue."},
+]
+
+
+def create_app(
+    settings: Settings | None = None, api_settings: ApiSettings | None = None
+) -> FastAPI:
+    """Build the service; ``settings`` default to the environment's (STYLELEDGER_*)."""
+    settings = settings or get_settings()
+    api_settings = api_settings or ApiSettings()
+    app = FastAPI(
+        title="StyleLedger",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.api_settings = api_settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_session_factory(engine)
+    app.state.chain = ChainView(
+        settings.rpc_url, settings.deployment, ttl=api_settings.head_cache_seconds
+    )
+    app.state.preview_cache = PreviewCache(api_settings.preview_cache_size)
+    app.state.preview_limiter = RateLimiter(
+        per_minute=api_settings.preview_per_minute, burst=api_settings.preview_burst
+    )
+
+    for module in (tokens, projects, styles, accounts, epochs, health, web):
+        app.include_router(module.router)
+    web.mount_static(app)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(ProgrammingError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.error("database error on %s: %s", request.url.path, exc)
+        return JSONResponse(
+            status_code=503,
+            content={
+                "detail": "database unavailable or not migrated "
+                "(run `styleledger index` once to create the tables)"
+            },
+        )
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn calls in each worker process (`styleledger serve`)."""
+    return create_app()

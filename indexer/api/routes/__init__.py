@@ -1,0 +1,1 @@
+"""One router per resource; handlers stay thin and leave queries to indexer.api.crud."""

@@ -1,0 +1,26 @@
+"""Settled epochs: root, total and the leaves that rebuild the tree."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from indexer.api import crud
+from indexer.api.deps import EpochPath, PageDep, SessionDep
+from indexer.api.schemas import EpochDetail, EpochOut, Paged
+
+router = APIRouter(prefix="/epochs", tags=["epochs"])
+
+
+@router.get("", response_model=Paged[EpochOut])
+def list_epochs(session: SessionDep, page: PageDep) -> Paged[EpochOut]:
+    """Epochs, newest first."""
+    return crud.list_epochs(session, page)
+
+
+@router.get("/{epoch}", response_model=EpochDetail, responses={404: {}})
+def get_epoch(epoch: EpochPath, session: SessionDep, page: PageDep) -> EpochDetail:
+    """One epoch and a page of its leaves in tree order (limit up to 500 a page)."""
+    found = crud.epoch_detail(session, epoch, page)
+    if found is None:
+        raise HTTPException(404, f"epoch {epoch} not found")
+    return found

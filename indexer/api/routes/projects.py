@@ -1,0 +1,88 @@
+"""Projects, their tokens, and free previews of seed-chosen mints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from indexer.api import crud
+from indexer.api.deps import (
+    MinterDep,
+    PageDep,
+    ProjectIdPath,
+    SeedDep,
+    SessionDep,
+    SettingsDep,
+    public_base,
+)
+from indexer.api.media import PNG_RESPONSES
+from indexer.api.preview import preview_hash, render_preview_png
+from indexer.api.schemas import Paged, ProjectDetail, ProjectOut
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.get("", response_model=Paged[ProjectOut])
+def list_projects(session: SessionDep, page: PageDep, request: Request) -> Paged[ProjectOut]:
+    """Projects, newest first."""
+    return crud.list_projects(session, page, public_base(request))
+
+
+@router.get("/{project_id}", response_model=ProjectDetail, responses={404: {}})
+def get_project(
+    project_id: ProjectIdPath, session: SessionDep, page: PageDep, request: Request
+) -> ProjectDetail:
+    """One project with a page of its tokens (newest first)."""
+    project = crud.project_detail(session, project_id, page, public_base(request))
+    if project is None:
+        raise HTTPException(404, f"project {project_id} not found")
+    return project
+
+
+@router.get(
+    "/{project_id}/preview",
+    response_class=Response,
+    responses={
+        **PNG_RESPONSES,
+        404: {"description": "Unknown project."},
+        409: {"description": "The project does not allow seed-chosen mints."},
+        429: {"description": "Too many previews; see Retry-After."},
+    },
+)
+def preview(
+    project_id: ProjectIdPath,
+    seed: SeedDep,
+    minter: MinterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> Response:
+    """The image ``mintWithSeed(project_id, seed)`` sent by ``minter`` would get, free.
+
+    The hash is the one the contract derives: keccak256(abi.encode(core, projectId, seed,
+    minter)); it is returned in ``X-Token-Hash``. Cached per (project, seed, minter); cache
+    misses are rate-limited per client (429 with Retry-After).
+    """
+    project = crud.preview_project(session, project_id)
+    if project is None:
+        raise HTTPException(404, f"project {project_id} not found")
+    if not project.preview_mint:
+        raise HTTPException(409, f"project {project_id} does not allow seed-chosen mints")
+    core = request.app.state.chain.contract_address("ArtCore")
+    if core is None:
+        raise HTTPException(503, "no deployment file: the ArtCore address is unknown")
+    token_hash = preview_hash(core, project_id, seed, minter)
+    headers = {"X-Token-Hash": token_hash, "Cache-Control": "public, max-age=86400"}
+    key = (project_id, seed, minter)
+    cache = request.app.state.preview_cache
+    png = cache.get(key)
+    if png is None:
+        client = request.client.host if request.client else "unknown"
+        wait = request.app.state.preview_limiter.acquire(client)
+        if wait > 0:
+            raise HTTPException(
+                429,
+                f"preview limit reached; retry in {wait:.0f} s",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        png = cache.render(key, lambda: render_preview_png(project, token_hash, settings.models))
+    return Response(content=png, media_type="image/png", headers=headers)

@@ -1,0 +1,229 @@
+"""What the API answers: pydantic models, separate from the table rows they are built from.
+
+Wei amounts are exact integers inside and decimal strings in JSON (a float would round them);
+addresses are EIP-55 checksummed; hashes are 0x-prefixed lower-case hex.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+Wei = Annotated[
+    int,
+    PlainSerializer(lambda value: str(value), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[0-9]+$", "description": "wei, decimal string (exact)"}
+    ),
+]
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
+
+ItemT = TypeVar("ItemT")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Paged(Schema, Generic[ItemT]):
+    items: list[ItemT]
+    total: int
+    offset: int
+    limit: int
+
+
+# ------------------------------------------------------------------ tokens
+
+
+class MetadataAttribute(Schema):
+    """One OpenSea-style trait."""
+
+    trait_type: str
+    value: str | int | float
+    display_type: Literal["number", "boost_percentage"] | None = None
+
+
+class TokenMetadata(Schema):
+    """ERC-721 metadata (the JSON marketplaces read from tokenURI) plus what a verifier needs."""
+
+    name: str
+    description: str
+    image: str = Field(description="Absolute URL of the rendered PNG.")
+    external_url: str
+    attributes: list[MetadataAttribute]
+    token_id: int
+    project_id: int
+    project_name: str
+    prompt: str
+    model_id: str
+    token_hash: Hex32
+    seed: str | None = Field(None, description="uint256 seed (decimal) for seed-chosen mints.")
+    owner: Address | None
+    minted_block: int
+    rendered: bool
+    pixel_hash: str | None = Field(
+        None, description="sha256 of the raw RGB pixels and shape: re-render to verify."
+    )
+
+
+class WordAttribution(Schema):
+    word: str
+    area: float
+    intensity: float
+    contribution: float
+    ppm: int = Field(description="Share of the creator pool in parts per million.")
+    style_id: int | None = Field(None, description="The style this keyword named at mint.")
+    style_status: str | None = None
+    payee: Address | None = Field(None, description="Who this word's share pays.")
+    amount_wei: Wei | None = None
+    heatmap: str = Field(description="URL of this word's heat map PNG.")
+
+
+class Payee(Schema):
+    account: Address
+    role: str
+    style_id: int | None
+    ppm: int | None
+    amount_wei: Wei
+
+
+class TokenAttribution(Schema):
+    token_id: int
+    pixel_hash: str
+    price_wei: Wei
+    creator_pool_wei: Wei
+    words: list[WordAttribution]
+    payees: list[Payee] = Field(description="Ledger lines of this token, once settled or booked.")
+    overlay: str
+
+
+class TokenSummary(Schema):
+    token_id: int
+    invocation: int
+    owner: Address | None
+    token_hash: Hex32
+    rendered: bool
+    image: str | None
+
+
+# ------------------------------------------------------------------ projects
+
+
+class RenderSettingsOut(Schema):
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    scheduler: str
+
+
+class ProjectOut(Schema):
+    project_id: int
+    name: str
+    author: Address
+    prompt: str
+    model_id: str
+    settings: RenderSettingsOut
+    price_wei: Wei
+    max_supply: int
+    invocations: int
+    active: bool
+    preview_mint: bool
+    cover_image: str | None = Field(None, description="Image of the latest rendered token.")
+
+
+class ProjectDetail(ProjectOut):
+    tokens: Paged[TokenSummary]
+
+
+# ------------------------------------------------------------------ styles
+
+
+class StyleOut(Schema):
+    style_id: int
+    name: str
+    owner: Address
+    payout: Address
+    keywords: list[str]
+    metadata_uri: str
+    status: Literal["active", "opted_out", "suspended"]
+    tokens_attributed: int = Field(
+        description="Tokens whose ledger pays (or holds for) this style."
+    )
+    earned_wei: Wei
+
+
+# ------------------------------------------------------------------ accounts
+
+
+class EarningLine(Schema):
+    token_id: int | None
+    project_id: int | None
+    role: str
+    style_id: int | None
+    ppm: int | None
+    amount_wei: Wei
+    epoch: int | None = Field(None, description="The epoch that settled it; null while pending.")
+
+
+class Earnings(Schema):
+    account: Address
+    cumulative_wei: Wei = Field(description="Entitlement in the latest posted epoch's tree.")
+    pending_wei: Wei = Field(description="Booked but not in a posted epoch yet.")
+    claimed_wei: Wei
+    claimable_wei: Wei = Field(description="Latest claimable cumulative minus claimed.")
+    tokens: list[EarningLine]
+
+
+class ClaimTicket(Schema):
+    """Everything `PayoutDistributor.claim(account, cumulativeAmount, proof)` needs."""
+
+    account: Address
+    epoch: int
+    root: Hex32
+    cumulative_wei: Wei
+    claimed_wei: Wei
+    claimable_wei: Wei
+    proof: list[Hex32]
+    distributor: Address | None
+    claimable_at: int | None = Field(None, description="Unix time from which the root pays.")
+
+
+# ------------------------------------------------------------------ epochs
+
+
+class EpochOut(Schema):
+    epoch: int
+    root: Hex32
+    total_wei: Wei
+    uri: str
+    leaf_count: int
+    claimable_at: int | None
+    posted: bool
+    vetoed: bool
+
+
+class EpochLeaf(Schema):
+    account: Address
+    cumulative_wei: Wei
+
+
+class EpochDetail(EpochOut):
+    leaves: Paged[EpochLeaf] = Field(
+        description="Leaves (account, cumulative) in tree order: rebuild the tree from these."
+    )
+
+
+# ------------------------------------------------------------------ health
+
+
+class Health(Schema):
+    status: Literal["ok", "degraded"]
+    chain_id: int | None
+    chain_head: int | None
+    indexed_head: int | None
+    lag: int | None
+    render_queue_depth: int
+    database: Literal["ok", "error"]

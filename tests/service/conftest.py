@@ -1,0 +1,39 @@
+"""Fixtures of the service tests: a seeded database and a TestClient over the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_seed import SeededDb, seed_database
+
+from indexer.api.config import ApiSettings
+from indexer.api.main import create_app
+from indexer.config import load_settings
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> SeededDb:
+    root = tmp_path_factory.mktemp("service-db")
+    return seed_database(f"sqlite:///{root / 'db.sqlite'}", root / "data")
+
+
+def make_client(db: SeededDb, **api: object) -> TestClient:
+    # An RPC port nobody listens on: /health must say "degraded", not fail.
+    settings = load_settings(
+        database_url=db.url, data_dir=db.data_dir, rpc_url="http://127.0.0.1:9", deployment=None
+    )
+    return TestClient(create_app(settings, ApiSettings(**api)))
+
+
+@pytest.fixture(scope="session")
+def client(seeded: SeededDb) -> Iterator[TestClient]:
+    with make_client(seeded) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def seeded_data_dir(seeded: SeededDb) -> Path:
+    return seeded.data_dir
