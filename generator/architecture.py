@@ -31,13 +31,13 @@ class ArchConfig:
 
     image_size: int = 128
     latent_channels: int = 4
-    vae_channels: tuple[int, ...] = (32, 64, 64)  # 3 levels: x4 downsampling
-    vae_groups: int = 16
+    vae_channels: tuple[int, ...] = (16, 32, 64)  # 3 levels: x4 downsampling
+    vae_groups: int = 8
     text_hidden: int = 64  # = the UNet's cross_attention_dim
     text_layers: int = 2
     text_heads: int = 4
     max_tokens: int = 16  # prompt limit, start and end tokens included
-    unet_channels: tuple[int, ...] = (64, 96, 128)  # latent 32x32 -> 16x16 -> 8x8
+    unet_channels: tuple[int, ...] = (32, 64, 128)  # latent 32x32 -> 16x16 -> 8x8
     unet_heads: int = 4
     unet_groups: int = 16
 

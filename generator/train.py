@@ -193,7 +193,7 @@ def train_vae(cfg: TrainConfig, vae, state: dict, device: torch.device, log: Log
             log(stage="vae", step=step, loss=rec.item(), elapsed_s=round(time.time() - t0, 1))
         state["vae_step"] = step + 1
         if state["vae_step"] % cfg.checkpoint_every == 0:
-            state["vae_opt"] = opt.state_dict()
+            state.update(vae=vae.state_dict(), vae_opt=opt.state_dict())
             save_checkpoint(cfg.work_dir / "ckpt.pt", state)
     state["vae_opt"] = None
 
