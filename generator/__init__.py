@@ -1,30 +1,19 @@
 """StyleLedger's generator: the default model, hash-seeded rendering and DAAM-style attribution.
 
-``from generator import RenderSettings, render, verify`` (../notes/INTERFACES.md). Heavy modules
-(torch, diffusers) load on first use, so importing the package stays cheap.
+``from generator import RenderSettings, render, verify`` (../notes/INTERFACES.md). The functions
+``render`` and ``verify`` share their names with their modules, so they are imported eagerly here
+(a lazy ``__getattr__`` would hand out the module once anything imported ``generator.render``);
+use ``import generator.render as ...`` style imports with care: ``from generator.render import X``
+is the safe form.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from generator.attribution import ppm_shares
+from generator.models import find_model, model_id
+from generator.render import RenderResult, RenderSettings, render
+from generator.verify import Verification, verify, verify_record
 
-if TYPE_CHECKING:
-    from generator.attribution import ppm_shares
-    from generator.models import find_model, model_id
-    from generator.render import RenderResult, RenderSettings, render
-    from generator.verify import Verification, verify, verify_record
-
-_EXPORTS = {
-    "RenderSettings": "generator.render",
-    "RenderResult": "generator.render",
-    "render": "generator.render",
-    "verify": "generator.verify",
-    "verify_record": "generator.verify",
-    "Verification": "generator.verify",
-    "model_id": "generator.models",
-    "find_model": "generator.models",
-    "ppm_shares": "generator.attribution",
-}
 __all__ = [
     "RenderResult",
     "RenderSettings",
@@ -36,11 +25,3 @@ __all__ = [
     "verify",
     "verify_record",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'generator' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
