@@ -32,6 +32,14 @@ KEYS: dict[str, Key] = {
     "gas_claim_65536": Key(
         "gas", "<= 70,000 (Uniswap MerkleDistributor: 78,598)", "first claim, 2^16-leaf tree"
     ),
+    # generator: keyword control of the default model (bench/keyword_control.py)
+    "keyword_texture_accuracy": Key(
+        "fraction", ">= 0.9", "classifier names the prompted texture (shape + background)"
+    ),
+    "keyword_colour_accuracy": Key(
+        "fraction", ">= 0.8", "classifier names the prompted colour (shape + background)"
+    ),
+    "keyword_shape_accuracy": Key("fraction", "-", "classifier names the prompted shape"),
 }
 
 
