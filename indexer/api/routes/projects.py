@@ -46,6 +46,7 @@ def get_project(
         404: {"description": "Unknown project."},
         409: {"description": "The project does not allow seed-chosen mints."},
         429: {"description": "Too many previews; see Retry-After."},
+        503: {"description": "The project's model is not available on this server."},
     },
 )
 def preview(
@@ -84,5 +85,8 @@ def preview(
                 f"preview limit reached; retry in {wait:.0f} s",
                 headers={"Retry-After": str(max(1, round(wait)))},
             )
-        png = cache.render(key, lambda: render_preview_png(project, token_hash, settings.models))
+        try:
+            png = cache.render(key, lambda: render_preview_png(project, token_hash, settings.models))
+        except (LookupError, ValueError) as exc:  # model not on this server, or settings it refuses
+            raise HTTPException(503, f"cannot render project {project_id} here: {exc}") from exc
     return Response(content=png, media_type="image/png", headers=headers)
