@@ -19,7 +19,7 @@ from indexer.api.main import create_app
 from indexer.config import load_settings
 
 
-def _app(db: SeededDb):  # noqa: ANN202
+def _app(db: SeededDb):
     return create_app(
         load_settings(
             database_url=db.url, data_dir=db.data_dir, rpc_url="http://127.0.0.1:9", deployment=None
