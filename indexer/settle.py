@@ -1,0 +1,481 @@
+"""Settlement: close an epoch, build the Merkle tree of cumulative entitlements, post its root.
+
+``styleledger settle`` runs two steps, each crash-safe on its own:
+
+1. **Build** (one database transaction). Royalty deposits not yet split are split
+   (``indexer.money.split_royalty``); every unsettled tree entry of a token minted up to the
+   settlement block (``as_of_block``) is stamped with the new epoch, except artist and held
+   entries of styles suspended at that block (they wait; held entries of a reinstated style are
+   released here, to that artist). Each account's cumulative entitlement is the sum of its
+   entries stamped with this epoch or an earlier one; the tree is the StandardMerkleTree of
+   ``(account, cumulative)`` (``indexer.merkle``), and the epoch row (status ``built``), the
+   leaves and every proof are written in the same transaction. A crash before the commit leaves
+   nothing; after it, the epoch is complete in the database.
+2. **Post.** ``postRoot(epoch, root, total, uri)`` is sent with the settler key
+   (``STYLELEDGER_SETTLER_KEY``), the epoch is marked ``sent`` with its tx hash, then ``posted``
+   once mined. A restart resumes an unfinished epoch instead of building a new one: if the chain
+   already holds this epoch's root (``latestRoot``) it is only marked posted; a different root
+   under the same epoch number is an error; otherwise the same root is sent again.
+
+The root depends only on the set of ``(account, cumulative)`` pairs (leaves are sorted by hash),
+so the same ledger gives the same root on any machine and database.
+
+Failpoints for crash tests: ``STYLELEDGER_FAILPOINT=settle.after_build`` (or
+``settle.after_send``) makes the process kill itself (SIGKILL) at that point.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from indexer.db.ledger_models import (
+    BUILT,
+    POSTED,
+    SENT,
+    Epoch,
+    EpochLeaf,
+    LedgerEntry,
+)
+from indexer.db.models import (
+    SUSPENDED,
+    Deposit,
+    PlatformFee,
+    Project,
+    StyleVersion,
+    Token,
+    block_end_pos,
+)
+from indexer.merkle import StandardMerkleTree
+from indexer.money import split_royalty
+
+log = logging.getLogger(__name__)
+
+VETOED = "vetoed"
+_INSERT_CHUNK = 20_000
+
+
+class SettlementError(RuntimeError):
+    """A settlement cannot proceed (nothing to settle, conflicting root on-chain, ...)."""
+
+
+@dataclass(frozen=True)
+class EpochSummary:
+    number: int
+    root: str
+    total: int
+    leaf_count: int
+    status: str
+    tx_hash: str | None
+    as_of_block: int
+    resumed: bool = False
+
+
+def _failpoint(name: str) -> None:
+    if os.environ.get("STYLELEDGER_FAILPOINT") == name:
+        log.warning("failpoint %s: killing this process", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _summary(epoch: Epoch, *, resumed: bool = False) -> EpochSummary:
+    return EpochSummary(
+        epoch.number,
+        epoch.root,
+        epoch.total,
+        epoch.leaf_count,
+        epoch.status,
+        epoch.tx_hash,
+        epoch.as_of_block,
+        resumed,
+    )
+
+
+# ─────────────────────────────────────────── queries ─────────────────────────────────────────────
+
+
+def unfinished_epoch(session: Session) -> Epoch | None:
+    """The epoch built (or sent) but not yet posted, if any: settle resumes it."""
+    return session.scalars(
+        select(Epoch).where(Epoch.status.in_([BUILT, SENT])).order_by(Epoch.number)
+    ).first()
+
+
+def last_epoch_number(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.max(Epoch.number), 0))) or 0
+
+
+def suspended_styles_at(session: Session, block: int) -> list[int]:
+    """Ids of the styles suspended at the end of ``block``."""
+    pos = block_end_pos(block)
+    rows = session.scalars(
+        select(StyleVersion.style_id).where(
+            StyleVersion.valid_from_pos < pos,
+            or_(StyleVersion.valid_to_pos.is_(None), StyleVersion.valid_to_pos > pos),
+            StyleVersion.status == SUSPENDED,
+        )
+    )
+    return sorted(set(rows))
+
+
+def platform_bps_at(session: Session, pos: int, default: int) -> int:
+    bps = session.scalar(
+        select(PlatformFee.bps)
+        .where(PlatformFee.valid_from_pos < pos)
+        .order_by(PlatformFee.valid_from_pos.desc())
+        .limit(1)
+    )
+    return default if bps is None else bps
+
+
+def _deposit_key(deposit: Deposit) -> str:
+    return f"{deposit.tx_hash}:{deposit.log_index}"
+
+
+# ─────────────────────────────────────────── building ────────────────────────────────────────────
+
+
+def split_new_royalties(
+    session: Session, epoch: int, as_of_block: int, *, platform: str, default_bps: int
+) -> int:
+    """Split royalty deposits up to ``as_of_block`` that have no ledger entries yet.
+
+    Entitlements are the project's creator entries (sales) settled in ``epoch`` or before, so
+    call this after stamping the epoch's sale entries. Returns the number of deposits split.
+    """
+    done = select(LedgerEntry.deposit_key).where(LedgerEntry.deposit_key.is_not(None))
+    deposits = session.scalars(
+        select(Deposit)
+        .where(
+            Deposit.kind == "royalty",
+            Deposit.block_number <= as_of_block,
+            Deposit.project_id.is_not(None),
+        )
+        .order_by(Deposit.pos)
+    ).all()
+    already = set(session.scalars(done))
+    count = 0
+    for deposit in deposits:
+        key = _deposit_key(deposit)
+        if key in already:
+            continue
+        project = session.get(Project, deposit.project_id)
+        if project is None:
+            raise SettlementError(
+                f"royalty deposit {key} names unknown project {deposit.project_id}"
+            )
+        rows = session.execute(
+            select(LedgerEntry.account, LedgerEntry.amount).where(
+                LedgerEntry.kind == "sale",
+                LedgerEntry.project_id == deposit.project_id,
+                LedgerEntry.in_tree.is_(True),
+                LedgerEntry.epoch.is_not(None),
+                LedgerEntry.epoch <= epoch,
+            )
+        )
+        entitlements: dict[str, int] = {}
+        for account, amount in rows:
+            entitlements[account] = entitlements.get(account, 0) + amount
+        bps = platform_bps_at(session, deposit.pos, default_bps)
+        split = split_royalty(
+            deposit.amount, bps, entitlements, author=project.author, platform=platform
+        )
+        for entry in split.entries:
+            session.add(
+                LedgerEntry(
+                    kind="royalty",
+                    token_id=None,
+                    deposit_key=key,
+                    project_id=deposit.project_id,
+                    account=entry.account,
+                    role=entry.role.value,
+                    amount=entry.amount,
+                    in_tree=True,  # the distributor received the whole royalty
+                    epoch=epoch,
+                )
+            )
+        count += 1
+    session.flush()
+    return count
+
+
+def cumulative_entitlements(session: Session, epoch: int) -> dict[str, int]:
+    """Each account's cumulative entitlement through ``epoch`` (accounts with 0 left out)."""
+    rows = session.execute(
+        select(LedgerEntry.account, LedgerEntry.amount).where(
+            LedgerEntry.in_tree.is_(True),
+            LedgerEntry.epoch.is_not(None),
+            LedgerEntry.epoch <= epoch,
+        )
+    )
+    totals: dict[str, int] = {}
+    for account, amount in rows:
+        totals[account] = totals.get(account, 0) + amount
+    return {account: amount for account, amount in totals.items() if amount}
+
+
+def build_tree(entitlements: dict[str, int]) -> StandardMerkleTree:
+    """The epoch's tree: one ``(account, cumulative)`` leaf per account, given in account order."""
+    if not entitlements:
+        raise SettlementError("nothing to settle: no account is entitled to anything yet")
+    return StandardMerkleTree.of(sorted(entitlements.items()))
+
+
+def store_epoch(
+    session: Session,
+    number: int,
+    tree: StandardMerkleTree,
+    *,
+    as_of_block: int,
+    uri: str,
+) -> Epoch:
+    """Write the epoch row (``built``) and every leaf with its proof (compact 32-byte nodes)."""
+    total = sum(int(v[1]) for v in tree.values)
+    epoch = Epoch(
+        number=number,
+        root=tree.root,
+        total=total,
+        leaf_count=len(tree),
+        uri=uri,
+        as_of_block=as_of_block,
+        status=BUILT,
+    )
+    session.add(epoch)
+    session.flush()
+    store_leaves(session, number, tree)
+    return epoch
+
+
+def store_leaves(session: Session, number: int, tree: StandardMerkleTree) -> None:
+    """Bulk-insert the tree's leaves and proofs (Core executemany, in chunks)."""
+    rows: list[dict[str, Any]] = []
+    stmt = insert(EpochLeaf)
+    conn = session.connection()
+    for index, (account, cumulative) in tree.entries():
+        rows.append(
+            {
+                "epoch": number,
+                "account": account,
+                "cumulative": cumulative,
+                "tree_index": tree.tree_index(index),
+                "proof": b"".join(tree.proof_bytes(index)),
+            }
+        )
+        if len(rows) >= _INSERT_CHUNK:
+            conn.execute(stmt, rows)
+            rows = []
+    if rows:
+        conn.execute(stmt, rows)
+
+
+def default_as_of_block(session: Session) -> int:
+    """The last block the sync has indexed (its cursor)."""
+    from indexer.db.models import SyncCursor
+
+    next_block = session.scalar(select(func.max(SyncCursor.next_block)))
+    if next_block is None:
+        raise SettlementError("the chain has not been indexed yet: run `styleledger index` first")
+    return int(next_block) - 1
+
+
+def build_epoch(
+    session: Session,
+    *,
+    number: int,
+    as_of_block: int,
+    platform: str,
+    default_bps: int = 1000,
+    uri: str = "",
+) -> Epoch:
+    """Close epoch ``number`` in the caller's transaction (see the module docstring, step 1)."""
+    suspended = suspended_styles_at(session, as_of_block)
+    minted = select(Token.token_id).where(Token.block_number <= as_of_block)
+    stamp = (
+        update(LedgerEntry)
+        .where(
+            LedgerEntry.epoch.is_(None),
+            LedgerEntry.in_tree.is_(True),
+            LedgerEntry.kind == "sale",
+            LedgerEntry.token_id.in_(minted),
+        )
+        .values(epoch=number)
+    )
+    if suspended:
+        stamp = stamp.where(
+            or_(LedgerEntry.style_id.is_(None), LedgerEntry.style_id.not_in(suspended))
+        )
+    session.execute(stamp)
+    split_new_royalties(session, number, as_of_block, platform=platform, default_bps=default_bps)
+    tree = build_tree(cumulative_entitlements(session, number))
+    previous = session.scalar(
+        select(Epoch.root).where(Epoch.number < number).order_by(Epoch.number.desc()).limit(1)
+    )
+    if previous == tree.root:
+        raise SettlementError(
+            f"nothing new to settle up to block {as_of_block}: the tree is the last epoch's"
+        )
+    return store_epoch(session, number, tree, as_of_block=as_of_block, uri=uri)
+
+
+def unsettled_summary(session: Session, as_of_block: int) -> dict[str, int]:
+    """What this settlement leaves out: tokens not rendered yet, held entries waiting."""
+    from indexer.db.ledger_models import DONE, RenderJob
+
+    not_rendered = session.scalar(
+        select(func.count())
+        .select_from(Token)
+        .outerjoin(RenderJob, RenderJob.token_id == Token.token_id)
+        .where(
+            Token.block_number <= as_of_block,
+            or_(RenderJob.status.is_(None), RenderJob.status != DONE),
+        )
+    )
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(LedgerEntry.epoch.is_(None), LedgerEntry.in_tree.is_(True))
+    )
+    return {"tokens_not_rendered": int(not_rendered or 0), "entries_waiting": int(waiting or 0)}
+
+
+# ─────────────────────────────────────────── posting ─────────────────────────────────────────────
+
+
+class RootPoster:
+    """Posts roots to the PayoutDistributor with the settler key (local signing)."""
+
+    def __init__(self, w3: Any, distributor_address: str, abi: list[dict[str, Any]], key: str):
+        from eth_account import Account
+
+        self.w3 = w3
+        self.contract = w3.eth.contract(address=distributor_address, abi=abi)
+        self.account = Account.from_key(key)
+
+    def latest_root(self) -> tuple[int, str, int, int]:
+        epoch, root, total, claimable_at = self.contract.functions.latestRoot().call()
+        return int(epoch), "0x" + bytes(root).hex(), int(total), int(claimable_at)
+
+    def last_posted_epoch(self) -> int:
+        return int(self.contract.functions.lastPostedEpoch().call())
+
+    def root_posted(self, epoch: int) -> tuple[str, str, int] | None:
+        """``(root, tx hash, block)`` of the RootPosted log for ``epoch``, if any."""
+        logs = self.contract.events.RootPosted.get_logs(
+            from_block=0, to_block="latest", argument_filters={"epoch": epoch}
+        )
+        if not logs:
+            return None
+        last = logs[-1]
+        return (
+            "0x" + bytes(last["args"]["root"]).hex(),
+            "0x" + bytes(last["transactionHash"]).hex(),
+            int(last["blockNumber"]),
+        )
+
+    def send(self, epoch: Epoch) -> str:
+        fn = self.contract.functions.postRoot(
+            epoch.number, bytes.fromhex(epoch.root[2:]), epoch.total, epoch.uri
+        )
+        try:
+            fn.call({"from": self.account.address})  # surface a revert's reason before sending
+        except Exception as exc:
+            raise SettlementError(f"postRoot for epoch {epoch.number} would revert: {exc}") from exc
+        tx = fn.build_transaction(
+            {
+                "from": self.account.address,
+                "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                "chainId": self.w3.eth.chain_id,
+            }
+        )
+        signed = self.account.sign_transaction(tx)
+        return "0x" + bytes(self.w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
+
+    def wait(self, tx_hash: str, timeout: float = 120.0) -> tuple[bool, int]:
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
+        return receipt["status"] == 1, int(receipt["blockNumber"])
+
+
+def post_epoch(session: Session, epoch: Epoch, poster: RootPoster) -> Epoch:
+    """Bring ``epoch`` to ``posted`` (see the module docstring, step 2); commits as it goes."""
+    on_chain = poster.root_posted(epoch.number)
+    if on_chain is not None:
+        root, tx_hash, block = on_chain
+        if root != epoch.root:
+            raise SettlementError(
+                f"epoch {epoch.number} is already posted on-chain with root {root}, "
+                f"not this database's {epoch.root}: another settler is using this distributor"
+            )
+        _mark_posted(session, epoch, tx_hash, block)
+        return epoch
+    last = poster.last_posted_epoch()
+    if last >= epoch.number:
+        raise SettlementError(
+            f"the distributor's last epoch is {last}, at or above this database's unposted "
+            f"epoch {epoch.number}: this database does not match the chain"
+        )
+    tx_hash = poster.send(epoch)
+    epoch.status, epoch.tx_hash = SENT, tx_hash
+    session.commit()
+    _failpoint("settle.after_send")
+    ok, block = poster.wait(tx_hash)
+    if not ok:
+        raise SettlementError(f"postRoot transaction {tx_hash} reverted")
+    _mark_posted(session, epoch, tx_hash, block)
+    return epoch
+
+
+def _mark_posted(session: Session, epoch: Epoch, tx_hash: str, block: int) -> None:
+    epoch.status, epoch.tx_hash, epoch.posted_block = POSTED, tx_hash, block
+    epoch.posted_at = datetime.now().replace(microsecond=0)
+    session.commit()
+
+
+def settle(
+    session: Session,
+    *,
+    poster: RootPoster | None,
+    platform: str,
+    default_bps: int = 1000,
+    as_of_block: int | None = None,
+    uri: str = "",
+) -> EpochSummary:
+    """Resume an unfinished epoch or build the next one, then post it (unless ``poster`` is None).
+
+    ``session`` must not be inside a transaction; this commits as it goes.
+    """
+    pending = unfinished_epoch(session)
+    resumed = pending is not None
+    if pending is None:
+        block = default_as_of_block(session) if as_of_block is None else as_of_block
+        number = last_epoch_number(session) + 1
+        if poster is not None:
+            number = max(number, poster.last_posted_epoch() + 1)
+        try:
+            pending = build_epoch(
+                session,
+                number=number,
+                as_of_block=block,
+                platform=platform,
+                default_bps=default_bps,
+                uri=uri,
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        log.info("epoch %s built: root %s, %s leaves", number, pending.root, pending.leaf_count)
+        _failpoint("settle.after_build")
+    if poster is not None:
+        post_epoch(session, pending, poster)
+    return _summary(pending, resumed=resumed)
+
+
+def leaves_of(session: Session, number: int) -> Iterable[EpochLeaf]:
+    return session.scalars(select(EpochLeaf).where(EpochLeaf.epoch == number))
