@@ -6,6 +6,8 @@ import typer
 
 from generator.cli import register as register_generator
 from indexer.api.cli import register as register_service
+from indexer.ledger_cli import register as register_ledger
+from indexer.sync_cli import register as register_sync
 
 app = typer.Typer(
     help="StyleLedger: pay artists whose styles shape AI images.",
@@ -14,6 +16,8 @@ app = typer.Typer(
 )
 register_generator(app)
 register_service(app)
+register_sync(app)
+register_ledger(app)  # after the generator's: its `verify` also takes TOKEN_ID
 
 
 @app.command()
