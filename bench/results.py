@@ -40,6 +40,11 @@ KEYS: dict[str, Key] = {
         "fraction", ">= 0.8", "classifier names the prompted colour (shape + background)"
     ),
     "keyword_shape_accuracy": Key("fraction", "-", "classifier names the prompted shape"),
+    # service: `styleledger serve --workers 2`, 8 connections for 10 s (bench/api_load.py)
+    "api_metadata_rps": Key("req/s", "-", "GET /tokens/{id} (ERC-721 metadata JSON)"),
+    "api_metadata_p99_ms": Key("ms", "< 20", "p99 latency of GET /tokens/{id}"),
+    "api_image_rps": Key("req/s", "-", "GET /tokens/{id}/image.png"),
+    "api_image_p99_ms": Key("ms", "-", "p99 latency of GET /tokens/{id}/image.png"),
 }
 
 

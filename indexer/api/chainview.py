@@ -16,8 +16,8 @@ import httpx
 from indexer.chain import ChainError, Deployment, default_deployment_path, load_deployment
 
 
-def _rpc(url: str, method: str, timeout: float) -> Any:
-    response = httpx.post(
+def _rpc(client: httpx.Client, url: str, method: str, timeout: float) -> Any:
+    response = client.post(
         url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": []}, timeout=timeout
     )
     response.raise_for_status()
@@ -33,13 +33,20 @@ class ChainView:
         self._ttl = ttl
         self._lock = threading.Lock()
         self._deployment: Deployment | None = None
+        self._client = httpx.Client()
         self._chain_id: int | None = None
+        self._chain_id_tried = float("-inf")
         self._head: tuple[float, int | None] = (float("-inf"), None)
 
     def chain_id(self) -> int | None:
+        """The RPC's chain id (asked once; a failure is retried at most once per ``ttl``)."""
         if self._chain_id is None:
+            now = time.monotonic()
+            if now - self._chain_id_tried < max(self._ttl, 1.0):
+                return None
+            self._chain_id_tried = now
             try:
-                self._chain_id = int(_rpc(self._rpc_url, "eth_chainId", 2.0), 16)
+                self._chain_id = int(_rpc(self._client, self._rpc_url, "eth_chainId", 2.0), 16)
             except (httpx.HTTPError, KeyError, ValueError, TypeError):
                 return None
         return self._chain_id
@@ -70,7 +77,7 @@ class ChainView:
             read_at, head = self._head
             if time.monotonic() - read_at >= self._ttl:
                 try:
-                    head = int(_rpc(self._rpc_url, "eth_blockNumber", 1.0), 16)
+                    head = int(_rpc(self._client, self._rpc_url, "eth_blockNumber", 1.0), 16)
                 except (httpx.HTTPError, KeyError, ValueError, TypeError):
                     head = None
                 self._head = (time.monotonic(), head)
