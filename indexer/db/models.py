@@ -372,3 +372,22 @@ class Claim(_LogRef, Base):
     account: Mapped[str] = mapped_column(String(42), index=True)
     amount: Mapped[int] = mapped_column(Wei)
     cumulative: Mapped[int] = mapped_column(Wei)
+
+
+# Every table the sync writes (what a reorg rolls back, what a re-index rebuilds).
+CHAIN_MODELS: tuple[type[Base], ...] = (
+    SyncCursor,
+    ChainBlock,
+    RawLog,
+    Style,
+    StyleVersion,
+    StyleKeyword,
+    Project,
+    ProjectVersion,
+    PlatformFee,
+    Token,
+    TokenTransfer,
+    Deposit,
+    RootPost,
+    Claim,
+)

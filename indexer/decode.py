@@ -1,0 +1,173 @@
+"""Decode raw ``eth_getLogs`` entries with the deployment's ABIs, fast and without web3 formatters.
+
+Each (contract address, topic0) pair maps to one event spec; the indexed arguments come from the
+topics, the others from the data, decoded with eth_abi. Values are made JSON-friendly on the way:
+addresses checksummed, bytes as 0x hex, tuples as dicts keyed by component names, ints as ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
+
+from indexer.chain import Deployment
+from indexer.db.models import log_pos
+
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedLog:
+    """One log with its place on the chain and its decoded arguments (``event`` "" if unknown)."""
+
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    tx_index: int
+    log_index: int
+    address: str
+    contract: str
+    event: str
+    topics: list[str]
+    data: str
+    args: dict[str, Any] | None
+
+    @property
+    def pos(self) -> int:
+        return log_pos(self.block_number, self.log_index)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    contract: str
+    name: str
+    topic0: str
+    indexed: tuple[tuple[str, str, Converter], ...]  # (name, abi type, converter)
+    data_names: tuple[str, ...]
+    data_types: tuple[str, ...]
+    data_converters: tuple[Converter, ...]
+
+
+@lru_cache(maxsize=65_536)
+def checksum(address: str) -> str:
+    return to_checksum_address(address)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _converter(abi_input: dict[str, Any]) -> Converter:
+    """A function turning eth_abi's output for ``abi_input`` into JSON-friendly values."""
+    type_str: str = abi_input["type"]
+    if type_str.endswith("]"):
+        inner = _converter({**abi_input, "type": type_str[: type_str.rindex("[")]})
+        return lambda values: [inner(v) for v in values]
+    if type_str == "tuple":
+        names = [c["name"] or str(i) for i, c in enumerate(abi_input["components"])]
+        parts = [_converter(c) for c in abi_input["components"]]
+        return lambda values: {n: f(v) for n, f, v in zip(names, parts, values, strict=True)}
+    if type_str == "address":
+        return checksum
+    if type_str.startswith("bytes"):
+        return _hex
+    return _identity
+
+
+def _is_dynamic(type_str: str) -> bool:
+    return type_str in {"string", "bytes"} or type_str.endswith("]") or type_str.startswith("(")
+
+
+def event_specs(contract: str, abi: Sequence[dict[str, Any]]) -> list[EventSpec]:
+    specs = []
+    for item in abi:
+        if item.get("type") != "event" or item.get("anonymous"):
+            continue
+        indexed, data_names, data_types, data_conv = [], [], [], []
+        for i, arg in enumerate(item["inputs"]):
+            name = arg["name"] or f"arg{i}"
+            type_str = collapse_if_tuple(arg)
+            if arg.get("indexed"):
+                # indexed dynamic values are stored as their keccak hash: keep the topic as hex
+                conv = _hex if _is_dynamic(type_str) else _converter(arg)
+                indexed.append((name, "bytes32" if _is_dynamic(type_str) else type_str, conv))
+            else:
+                data_names.append(name)
+                data_types.append(type_str)
+                data_conv.append(_converter(arg))
+        specs.append(
+            EventSpec(
+                contract=contract,
+                name=item["name"],
+                topic0=_hex(event_abi_to_log_topic(item)),
+                indexed=tuple(indexed),
+                data_names=tuple(data_names),
+                data_types=tuple(data_types),
+                data_converters=tuple(data_conv),
+            )
+        )
+    return specs
+
+
+class LogDecoder:
+    """Decodes the logs of one deployment's contracts."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self._contracts = {c.address.lower(): c.name for c in deployment.contracts.values()}
+        self._specs: dict[tuple[str, str], EventSpec] = {}
+        for info in deployment.contracts.values():
+            for spec in event_specs(info.name, info.abi):
+                self._specs[(info.address.lower(), spec.topic0)] = spec
+
+    def topic0_of(self, contract: str, event: str) -> str:
+        for spec in self._specs.values():
+            if spec.contract == contract and spec.name == event:
+                return spec.topic0
+        raise KeyError(f"{contract} has no event {event!r}")
+
+    def decode(self, log: dict[str, Any]) -> DecodedLog:
+        """Decode one ``eth_getLogs`` entry (hex strings, as the node sent them)."""
+        address = log["address"].lower()
+        topics = [t.lower() for t in log["topics"]]
+        data = log["data"]
+        spec = self._specs.get((address, topics[0])) if topics else None
+        args = self._decode_args(spec, topics, data) if spec else None
+        return DecodedLog(
+            block_number=int(log["blockNumber"], 16),
+            block_hash=log["blockHash"].lower(),
+            tx_hash=log["transactionHash"].lower(),
+            tx_index=int(log["transactionIndex"], 16),
+            log_index=int(log["logIndex"], 16),
+            address=checksum(address),
+            contract=self._contracts.get(address, ""),
+            event=spec.name if spec and args is not None else "",
+            topics=topics,
+            data=data,
+            args=args,
+        )
+
+    @staticmethod
+    def _decode_args(spec: EventSpec, topics: list[str], data: str) -> dict[str, Any] | None:
+        if len(topics) != len(spec.indexed) + 1:
+            return None  # same signature, other indexing: not this event
+        args: dict[str, Any] = {}
+        for (name, type_str, conv), topic in zip(spec.indexed, topics[1:], strict=True):
+            value = abi_decode([type_str], bytes.fromhex(topic[2:]))[0]
+            args[name] = conv(value)
+        if spec.data_types:
+            values = abi_decode(list(spec.data_types), bytes.fromhex(data[2:]))
+            for name, conv, value in zip(
+                spec.data_names, spec.data_converters, values, strict=True
+            ):
+                args[name] = conv(value)
+        return args
