@@ -78,6 +78,7 @@ bench: install compile
 	$(BROWNIE) run scripts/bench_gas.py --network anvil
 	$(PY) -m bench.keyword_control
 	$(PY) -m bench.api_load
+	$(PY) -m bench.settlement
 	$(PY) -m bench.report
 
 demo: install compile

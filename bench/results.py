@@ -45,6 +45,10 @@ KEYS: dict[str, Key] = {
     "api_metadata_p99_ms": Key("ms", "< 20", "p99 latency of GET /tokens/{id}"),
     "api_image_rps": Key("req/s", "-", "GET /tokens/{id}/image.png"),
     "api_image_p99_ms": Key("ms", "-", "p99 latency of GET /tokens/{id}/image.png"),
+    # indexer: settlement (bench/settlement.py)
+    "settle_100k_accounts_s": Key(
+        "s", "< 5 (2 cores)", "build + store tree and proofs, 100,000 accounts, SQLite"
+    ),
 }
 
 
