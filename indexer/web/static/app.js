@@ -194,10 +194,10 @@ function projectCard(project) {
   }
   api(`/projects/${project.project_id}?limit=12`)
     .then((detail) => {
-      for (const token of detail.tokens) {
+      for (const token of detail.tokens.items.filter((t) => t.image)) {
         thumbs.append(
           h("a", { href: `#token/${token.token_id}`, title: `token ${token.token_id}`, class: "thumb-link" },
-            h("img", { class: "thumb", alt: `token ${token.token_id}`, width: 48, height: 48, src: token.image ?? "", loading: "lazy" })),
+            h("img", { class: "thumb", alt: `token ${token.token_id}`, width: 48, height: 48, src: token.image, loading: "lazy" })),
         );
       }
     })
