@@ -76,6 +76,7 @@ test-python:
 
 bench: install compile
 	$(BROWNIE) run scripts/bench_gas.py --network anvil
+	$(PY) -m bench.generator_speed
 	$(PY) -m bench.keyword_control
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement

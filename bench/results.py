@@ -32,6 +32,21 @@ KEYS: dict[str, Key] = {
     "gas_claim_65536": Key(
         "gas", "<= 70,000 (Uniswap MerkleDistributor: 78,598)", "first claim, 2^16-leaf tree"
     ),
+    # generator: render speed, attribution, determinism (bench/generator_speed.py)
+    "render_s_per_image": Key(
+        "s", "-", "default model, default size and steps, plain render, this 2-core CPU"
+    ),
+    "attribution_overhead_ratio": Key(
+        "ratio", "<= 1.10", "render with attribution / plain render, same run (medians)"
+    ),
+    "determinism_identical_fraction": Key(
+        "fraction", "1.0", "20 hashes, same pixel hash in fresh processes, OMP_NUM_THREADS=1 vs 2"
+    ),
+    "attribution_miou": Key(
+        "IoU",
+        ">= 0.65 (DAAM: 0.588-0.648 on real nouns)",
+        "200 held-out synthetic prompts, word heat map >= 0.4 max vs ground-truth mask",
+    ),
     # generator: keyword control of the default model (bench/keyword_control.py)
     "keyword_texture_accuracy": Key(
         "fraction", ">= 0.9", "classifier names the prompted texture (shape + background)"

@@ -1,0 +1,255 @@
+"""Generator figures: speed, attribution overhead, determinism across thread counts, attribution mIoU.
+
+``python -m bench.generator_speed`` (``make bench``) measures the default model
+(generator/default_model/) at its own default size and steps, on this machine's CPU:
+
+* ``render_s_per_image``: median seconds of a plain render (no attribution);
+* ``attribution_overhead_ratio``: median render-with-attribution / median plain render, the two
+  interleaved in the same run (so drift in the machine's load hits both alike);
+* ``determinism_identical_fraction``: 20 hashes rendered in two fresh processes started with
+  OMP_NUM_THREADS=1 (and MKL_NUM_THREADS=1) and =2; the fraction whose pixel hashes agree;
+* ``attribution_miou``: 200 held-out prompts of the synthetic set (generator/synthetic.py, never
+  seen in training). Ground truth exists for the held-out *images*, not for whatever the model
+  draws, so the tracer runs on the held-out image's own denoising trajectory: its VAE latents
+  noised (noise from the token hash) to each timestep of the default DDIM schedule, one
+  conditional UNet pass per step, the same capture and aggregation as ``render``. Each word's
+  heat map is thresholded at 0.4 of its maximum (the area rule) and compared with its
+  ground-truth mask; mIoU is the mean IoU over every (prompt, masked word) pair.
+
+Without a trained default model the same code runs on a randomly initialised model of the default
+architecture (timings only; nothing is recorded unless ``--record-random``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "generator" / "default_model"
+PROMPT = "red stripes circle on blue dots background"
+
+
+def _hashes(n: int, salt: str) -> list[str]:
+    import hashlib
+
+    return ["0x" + hashlib.sha256(f"{salt}-{i}".encode()).hexdigest() for i in range(n)]
+
+
+def random_default_model(folder: Path) -> Path:
+    """A randomly initialised model of the default architecture (same shapes, same cost)."""
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    from generator.architecture import (
+        ArchConfig,
+        make_sampler,
+        make_text_encoder,
+        make_unet,
+        make_vae,
+    )
+    from generator.text import CONFIG_FILE, WORDS_ONLY
+    from generator.tokenizer import load_tokenizer
+
+    arch = ArchConfig()
+    tokenizer = load_tokenizer(DEFAULT_MODEL / "tokenizer")
+    tokenizer.model_max_length = arch.max_tokens
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        pipe = StableDiffusionPipeline(
+            vae=make_vae(arch),
+            unet=make_unet(arch),
+            text_encoder=make_text_encoder(arch),
+            tokenizer=tokenizer,
+            scheduler=make_sampler(),
+            safety_checker=None,
+            feature_extractor=None,
+            requires_safety_checker=False,
+        )
+    pipe.save_pretrained(folder, safe_serialization=True)
+    (folder / CONFIG_FILE).write_text(json.dumps({"text_encoding": WORDS_ONLY}))
+    return folder
+
+
+def default_settings(folder: Path):
+    from generator.models import model_id
+    from generator.render import RenderSettings
+
+    meta_path = folder / "styleledger.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    size = int(meta.get("image_size", 128))
+    return RenderSettings(
+        prompt=PROMPT,
+        model_id=model_id(folder),
+        steps=int(meta.get("default_steps", 20)),
+        guidance=float(meta.get("default_guidance", 7.5)),
+        width=size,
+        height=size,
+        scheduler="ddim",
+    )
+
+
+def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:
+    from generator.render import render
+
+    hashes = _hashes(n + 1, "speed")
+    render(settings, hashes[0], model_dir=folder, attribute=True)  # warm-up: load, first calls
+    plain, traced = [], []
+    for h in hashes[1:]:
+        for attribute, times in ((False, plain), (True, traced)):
+            start = time.perf_counter()
+            render(settings, h, model_dir=folder, attribute=attribute)
+            times.append(time.perf_counter() - start)
+    p, t = statistics.median(plain), statistics.median(traced)
+    print(f"  plain render  median {p:.3f} s  ({', '.join(f'{x:.3f}' for x in plain)})")
+    print(f"  with attrib.  median {t:.3f} s  ({', '.join(f'{x:.3f}' for x in traced)})")
+    return {"render_s_per_image": round(p, 4), "attribution_overhead_ratio": round(t / p, 4)}
+
+
+def _child_hashes(folder: Path, settings_json: str, n: int) -> None:
+    from generator.render import RenderSettings, render
+
+    settings = RenderSettings.model_validate_json(settings_json)
+    out = [
+        render(settings, h, model_dir=folder, attribute=False).pixel_hash for h in _hashes(n, "det")
+    ]
+    print(json.dumps(out))
+
+
+def measure_determinism(folder: Path, settings, n: int) -> dict[str, float]:
+    runs = []
+    for threads in (1, 2):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.generator_speed",
+            "--child",
+            str(folder),
+            settings.model_dump_json(),
+            str(n),
+        ]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    same = sum(a == b for a, b in zip(*runs, strict=True))
+    print(f"  {same}/{n} hashes give identical pixel hashes with OMP_NUM_THREADS=1 and =2")
+    return {"determinism_identical_fraction": same / n}
+
+
+def reference_attribution(
+    pipe, folder: Path, pixels: np.ndarray, prompt: str, token_hash: str, steps: int
+):
+    """Attribution of a given image: the tracer on its own noised DDIM trajectory (see above)."""
+    import torch
+    from diffusers import DDIMScheduler
+
+    from generator import attribution as attr
+    from generator import text
+    from generator.render import canonical_float_path, vae_factor
+    from generator.seeding import initial_latents
+
+    height, width, _ = pixels.shape
+    factor = vae_factor(pipe)
+    with canonical_float_path():
+        x = torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+        z0 = pipe.vae.encode(x).latent_dist.mean * pipe.vae.config.scaling_factor
+        noise = torch.from_numpy(initial_latents(token_hash, tuple(z0.shape)))
+        scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
+        scheduler.set_timesteps(steps)
+        cond = text.encode_prompt(
+            prompt, pipe.tokenizer, pipe.text_encoder, text.read_encoding(folder)
+        )
+        tokens = attr.prompt_tokens(pipe.tokenizer, prompt)
+        with attr.trace(pipe, (height // factor, width // factor)) as tc:
+            for t in scheduler.timesteps:
+                noisy = scheduler.add_noise(z0, noise, t.reshape(1))
+                pipe.unet(noisy, t, encoder_hidden_states=cond)
+        maps = tc.token_maps(height, width, max(t.position for t in tokens) + 1)
+        return attr.word_attribution(maps, tokens)
+
+
+def measure_miou(folder: Path, settings, n: int) -> dict[str, float]:
+    from generator import synthetic
+    from generator.attribution import AREA_THRESHOLD
+    from generator.models import load_pipeline
+
+    pipe = load_pipeline(folder, settings.model_id)
+    ious: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    kinds = {w: k for k, words in synthetic.keywords_by_kind().items() for w in words}
+    for i, sample in enumerate(synthetic.holdout_samples(n, settings.width)):
+        att = reference_attribution(
+            pipe, folder, sample.image, sample.caption, _hashes(n, "miou")[i], settings.steps
+        )
+        for word, mask in sample.masks.items():
+            heat = att.heatmaps[word].numpy()
+            pred = heat >= AREA_THRESHOLD * heat.max()
+            union = np.logical_or(pred, mask).sum()
+            iou = float(np.logical_and(pred, mask).sum() / union) if union else 1.0
+            ious.append(iou)
+            by_kind.setdefault(kinds.get(word, word), []).append(iou)
+    detail = ", ".join(f"{k} {np.mean(v):.3f}" for k, v in sorted(by_kind.items()))
+    print(f"  mIoU {np.mean(ious):.4f} over {len(ious)} (prompt, word) pairs; by kind: {detail}")
+    return {"attribution_miou": round(float(np.mean(ious)), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--images", type=int, default=5, help="renders per mode for the timing")
+    parser.add_argument("--hashes", type=int, default=20, help="hashes for the determinism check")
+    parser.add_argument("--prompts", type=int, default=200, help="held-out prompts for the mIoU")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["speed", "determinism", "miou"])
+    parser.add_argument(
+        "--record-random",
+        action="store_true",
+        help="record figures even when measured on a random stand-in model",
+    )
+    parser.add_argument(
+        "--child", nargs=3, metavar=("FOLDER", "SETTINGS", "N"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child:
+        _child_hashes(Path(args.child[0]), args.child[1], int(args.child[2]))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.model_dir
+        trained = (folder / "model_index.json").is_file()
+        if not trained:
+            print(f"no trained model in {folder}: using a random model of the default architecture")
+            folder = random_default_model(Path(tmp) / "random-default")
+        settings = default_settings(folder)
+        print(
+            f"generator bench: {settings.width}x{settings.height}, {settings.steps} steps, "
+            f"{settings.scheduler}, guidance {settings.guidance}, model {settings.model_id[:12]}"
+        )
+        results: dict[str, float] = {}
+        if "speed" not in args.skip:
+            results.update(measure_speed(folder, settings, args.images))
+        if "determinism" not in args.skip:
+            results.update(measure_determinism(folder, settings, args.hashes))
+        if "miou" not in args.skip:
+            if trained or args.record_random:
+                results.update(measure_miou(folder, settings, args.prompts))
+            else:
+                print("  mIoU skipped: it needs the trained default model")
+    if trained or args.record_random:
+        from bench.results import record
+
+        record(results)
+        print(f"recorded {sorted(results)}")
+    else:
+        print(f"not recorded (random stand-in model): {results}")
+
+
+if __name__ == "__main__":
+    main()
