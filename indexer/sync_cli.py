@@ -167,3 +167,15 @@ def register(app: typer.Typer) -> None:
     """Add ``index`` and ``db`` to the ``styleledger`` application."""
     app.command("index")(index)
     app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    """``python -m indexer.sync_cli index ...``: the sync's commands without the generator's
+    imports (torch), for scripts and tests that start the indexer many times."""
+    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    register(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()
