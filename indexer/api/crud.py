@@ -144,6 +144,11 @@ def render_files(session: Session, token_id: int) -> Render | None:
     return session.get(Render, token_id)
 
 
+def _content_key(render: Render, name: str) -> str:
+    """The pixels fix the maps: (image hash, name) names a heat map's content."""
+    return f"{render.image_sha256.removeprefix('0x')[:32]}-{name}"
+
+
 def heatmap_file(session: Session, token_id: int, word: str) -> tuple[str, str] | None:
     """(content key, path under the data dir) of one word's heat map."""
     render = render_files(session, token_id)
@@ -154,15 +159,14 @@ def heatmap_file(session: Session, token_id: int, word: str) -> tuple[str, str] 
     )
     if known is None:
         return None
-    # The pixels fix the maps: (pixel hash, word) names the picture's content.
-    return f"{render.image_sha256[:32]}-{word}", f"{render.heatmap_dir}/heatmap-{word}.png"
+    return _content_key(render, word), f"{render.heatmap_dir}/heatmap-{word}.png"
 
 
 def overlay_file(session: Session, token_id: int) -> tuple[str, str] | None:
     render = render_files(session, token_id)
     if render is None or render.heatmap_dir is None:
         return None
-    return f"{render.image_sha256[:32]}-overlay", f"{render.heatmap_dir}/overlay.png"
+    return _content_key(render, "overlay"), f"{render.heatmap_dir}/overlay.png"
 
 
 def token_attribution(session: Session, token_id: int, base: str) -> TokenAttribution | None:

@@ -25,7 +25,7 @@ def etag_matches(request: Request, etag: str) -> bool:
 
 def png_file_response(request: Request, content_key: str, path: Path) -> Response:
     """The PNG at ``path``, whose bytes never change for ``content_key`` (a content hash)."""
-    etag = f'"{content_key}"'
+    etag = f'"{content_key.removeprefix("0x")}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)

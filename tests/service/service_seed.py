@@ -155,7 +155,7 @@ def _render_token(session: Session, data_dir: Path, token: Token, number: int) -
             token_id=token.token_id,
             pixel_hash="0x" + hashlib.sha256(b"pixels" + png).hexdigest(),
             image_path=f"images/{digest}.png",
-            image_sha256=digest,
+            image_sha256="0x" + digest,  # as the render worker stores it
             heatmap_dir=heat_dir.as_posix(),
             model_id=MODEL_ID,
             record={"version": "styleledger-render-v1"},

@@ -86,7 +86,9 @@ def preview(
                 headers={"Retry-After": str(max(1, round(wait)))},
             )
         try:
-            png = cache.render(key, lambda: render_preview_png(project, token_hash, settings.models))
+            png = cache.render(
+                key, lambda: render_preview_png(project, token_hash, settings.models)
+            )
         except (LookupError, ValueError) as exc:  # model not on this server, or settings it refuses
             raise HTTPException(503, f"cannot render project {project_id} here: {exc}") from exc
     return Response(content=png, media_type="image/png", headers=headers)
