@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -57,21 +57,34 @@ def _insert(conn: Connection):
     return sqlite.insert(RenderJob)
 
 
+def _enqueue_where(conn: Connection, *where: ColumnElement[bool]) -> int:
+    """One ``INSERT ... SELECT`` from ``tokens`` (no job yet), conflict-free under concurrency."""
+    from indexer.db.models import Token
+
+    rows = select(Token.token_id, literal(QUEUED), literal(0)).where(
+        Token.token_id.not_in(select(RenderJob.token_id)), *where
+    )
+    stmt = (
+        _insert(conn)
+        .from_select(["token_id", "status", "tries"], rows)
+        .on_conflict_do_nothing(index_elements=["token_id"])
+        .returning(RenderJob.token_id)
+    )
+    return len(conn.execute(stmt).all())
+
+
 def enqueue(conn: Connection, token_ids: list[int]) -> int:
-    """Queue render jobs for ``token_ids``; tokens already queued are left as they are."""
+    """Queue render jobs for ``token_ids`` (indexed tokens); queued ones are left as they are."""
     if not token_ids:
         return 0
-    stmt = _insert(conn).on_conflict_do_nothing(index_elements=["token_id"])
-    result = conn.execute(stmt, [{"token_id": t, "status": QUEUED, "tries": 0} for t in token_ids])
-    return max(result.rowcount or 0, 0)
+    from indexer.db.models import Token
+
+    return _enqueue_where(conn, Token.token_id.in_(token_ids))
 
 
 def enqueue_missing(conn: Connection) -> int:
     """Queue a job for every indexed token that has none (idempotent, safe to run concurrently)."""
-    from indexer.db.models import Token
-
-    missing = select(Token.token_id).where(Token.token_id.not_in(select(RenderJob.token_id)))
-    return enqueue(conn, list(conn.scalars(missing)))
+    return _enqueue_where(conn)
 
 
 def claim(

@@ -60,6 +60,7 @@ from indexer.money import split_royalty
 log = logging.getLogger(__name__)
 
 VETOED = "vetoed"
+SUPERSEDED = "superseded"  # built, never posted, covered by a later posted epoch
 _INSERT_CHUNK = 20_000
 
 
@@ -102,9 +103,9 @@ def _summary(epoch: Epoch, *, resumed: bool = False) -> EpochSummary:
 
 
 def unfinished_epoch(session: Session) -> Epoch | None:
-    """The epoch built (or sent) but not yet posted, if any: settle resumes it."""
+    """The newest epoch built (or sent) but not yet posted, if any: settle resumes it."""
     return session.scalars(
-        select(Epoch).where(Epoch.status.in_([BUILT, SENT])).order_by(Epoch.number)
+        select(Epoch).where(Epoch.status.in_([BUILT, SENT])).order_by(Epoch.number.desc())
     ).first()
 
 
@@ -444,6 +445,11 @@ def post_epoch(session: Session, epoch: Epoch, poster: RootPoster) -> Epoch:
 def _mark_posted(session: Session, epoch: Epoch, tx_hash: str, block: int) -> None:
     epoch.status, epoch.tx_hash, epoch.posted_block = POSTED, tx_hash, block
     epoch.posted_at = datetime.now().replace(microsecond=0)
+    session.execute(
+        update(Epoch)
+        .where(Epoch.number < epoch.number, Epoch.status == BUILT)
+        .values(status=SUPERSEDED)
+    )
     session.commit()
 
 
@@ -458,9 +464,12 @@ def settle(
 ) -> EpochSummary:
     """Resume an unfinished epoch or build the next one, then post it (unless ``poster`` is None).
 
+    Without a poster (``--no-post``) a new epoch is always built and left ``built``; the next
+    settle with a poster posts the newest built epoch (the cumulative tree of an epoch covers the
+    ones before it, so an older epoch never posted is superseded, not lost).
     ``session`` must not be inside a transaction; this commits as it goes.
     """
-    pending = unfinished_epoch(session)
+    pending = unfinished_epoch(session) if poster is not None else None
     resumed = pending is not None
     if pending is None:
         block = default_as_of_block(session) if as_of_block is None else as_of_block

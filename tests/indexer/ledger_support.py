@@ -213,3 +213,52 @@ def add_token(
     )
     session.flush()
     return token_id
+
+
+def fake_renderer(ppm_by_word: dict[str, int], calls: list[int] | None = None):
+    """A renderer returning fixed attribution figures (for ledger tests that need no pixels).
+
+    The real renderer is exercised by the worker and end-to-end tests; this one lets the queue
+    and settlement tests run fast. ``calls`` collects the token ids it was asked to render.
+    """
+    from indexer.render_worker import RenderInput, RenderOutput
+
+    def render(inp: RenderInput, data_dir: Path, model_paths: list[Path] | None) -> RenderOutput:
+        if calls is not None:
+            calls.append(inp.token_id)
+        words = [
+            {"word": w, "area": 0.5, "intensity": p / 1e6, "contribution": p / 1e6, "ppm": p}
+            for w, p in ppm_by_word.items()
+        ]
+        return RenderOutput(
+            pixel_hash="0x" + f"{inp.token_id:064x}",
+            image_path=f"images/{inp.token_id}.png",
+            image_sha256="0x" + "00" * 32,
+            heatmap_dir=None,
+            model_id=inp.settings["model_id"],
+            record={"token_hash": inp.token_hash, "ppm": dict(ppm_by_word)},
+            words=words,
+            seconds=0.0,
+        )
+
+    return render
+
+
+def add_royalty(session: Session, project_id: int, amount: int, *, block: int) -> None:
+    """A royalty deposit forwarded by the project's receiver at ``block``."""
+    from indexer.db.models import Deposit
+
+    ref = _ref(block, 9)
+    session.add(
+        Deposit(
+            kind="royalty",
+            project_id=project_id,
+            source="0x" + "99" * 20,
+            amount=amount,
+            total_deposited=amount,
+            pos=log_pos(block, 9),
+            block_hash=f"0x{block:064x}",
+            **ref,
+        )
+    )
+    session.flush()
