@@ -60,6 +60,13 @@ KEYS: dict[str, Key] = {
     "api_metadata_p99_ms": Key("ms", "< 20", "p99 latency of GET /tokens/{id}"),
     "api_image_rps": Key("req/s", "-", "GET /tokens/{id}/image.png"),
     "api_image_p99_ms": Key("ms", "-", "p99 latency of GET /tokens/{id}/image.png"),
+    # indexer: sync (bench/indexer_sync.py)
+    "sync_events_per_s": Key(
+        "logs/s", "- (Envio ~15,000, Ponder ~50)", "index 10,000 mints (20,000 logs), SQLite"
+    ),
+    "sync_ratio_to_raw_getlogs": Key(
+        "ratio", ">= 0.5", "sync rate / raw eth_getLogs rate, same range, same run"
+    ),
     # indexer: settlement (bench/settlement.py)
     "settle_100k_accounts_s": Key(
         "s", "< 5 (2 cores)", "build + store tree and proofs, 100,000 accounts, SQLite"
