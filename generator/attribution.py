@@ -272,8 +272,14 @@ class Attribution:
         }
 
 
-def word_attribution(token_maps: torch.Tensor, tokens: list[PromptToken]) -> Attribution:
-    """Merge per-position maps ``(text_len, H, W)`` into words and compute the figures."""
+def word_attribution(
+    token_maps: torch.Tensor, tokens: list[PromptToken], per_pixel: bool = True
+) -> Attribution:
+    """Merge per-position maps ``(text_len, H, W)`` into words and compute the figures.
+
+    ``per_pixel=False`` (for experiments only; renders always use the default) normalises by the
+    total real-token mass of the whole image instead of pixel by pixel.
+    """
     units: dict[object, torch.Tensor] = {}
     occurrences: dict[str, dict[int, torch.Tensor]] = {}
     for tok in tokens:
@@ -288,6 +294,8 @@ def word_attribution(token_maps: torch.Tensor, tokens: list[PromptToken]) -> Att
     for word, occ in occurrences.items():
         units[word] = torch.stack(list(occ.values())).mean(dim=0)
     total = torch.stack(list(units.values())).sum(dim=0)
+    if not per_pixel:
+        total = total.mean().expand_as(total)
     total = torch.where(total > 0, total, torch.ones_like(total))
     figures, heatmaps, products = [], {}, {}
     for word in occurrences:

@@ -69,6 +69,28 @@ def model_id(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def config_digest(path: str | Path) -> str:
+    """sha256 over the folder's non-weight files (configs, tokenizer, styleledger.json).
+
+    The model id covers the weights only; a changed scheduler config, tokenizer or text encoding
+    changes images without changing the id. Render records carry this digest so a failed
+    verification can tell the two apart. Same layout as the model id, over every file that is
+    not ``*.safetensors`` (hidden files and folders skipped).
+    """
+    root = Path(path)
+    digest = hashlib.sha256()
+    files = sorted(
+        (p.relative_to(root).as_posix(), p)
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix != ".safetensors"
+    )
+    for relpath, file in files:
+        if any(part.startswith(".") for part in relpath.split("/")):
+            continue
+        digest.update(relpath.encode() + b"\0" + _file_sha256(file))
+    return digest.hexdigest()
+
+
 # (resolved path) -> ((relpath, size, mtime_ns) of each weight file, model id): hashing a large
 # checkpoint takes seconds, and the indexer asks for the same folders over and over.
 _ID_CACHE: dict[Path, tuple[tuple[tuple[str, int, int], ...], str]] = {}

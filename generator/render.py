@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from generator import attribution as attr
 from generator import text
-from generator.models import find_model, load_pipeline, normalize_model_id
+from generator.models import config_digest, find_model, load_pipeline, normalize_model_id
 from generator.seeding import initial_latents, parse_token_hash, pixel_hash
 
 RENDER_VERSION = "styleledger-render-v1"
@@ -137,6 +137,7 @@ class RenderResult:
             "token_hash": self.token_hash,
             "pixel_hash": self.pixel_hash,
             "image_shape": list(self.pixels.shape),
+            "model_config_digest": config_digest(self.model_dir),
             "canonical": {
                 "threads": CANONICAL_THREADS,
                 "dtype": "float32",

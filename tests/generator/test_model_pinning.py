@@ -13,6 +13,7 @@ from generator.models import (
     MODELS_ENV,
     ModelIdMismatchError,
     ModelNotFoundError,
+    config_digest,
     find_model,
     load_pipeline,
     model_id,
@@ -77,3 +78,13 @@ def test_load_pipeline_caches_by_id(tiny_sd, tiny_sd_id):
     assert a is b
     assert a.safety_checker is None
     assert all(p.dtype == torch.float32 for p in a.unet.parameters())
+
+
+def test_config_digest_sees_what_the_model_id_does_not(tiny_sd, tmp_path):
+    copy = tmp_path / "reconfigured"
+    shutil.copytree(tiny_sd, copy)
+    assert config_digest(copy) == config_digest(tiny_sd)
+    config = copy / "scheduler" / "scheduler_config.json"
+    config.write_text(config.read_text().replace('"steps_offset": 1', '"steps_offset": 0'))
+    assert model_id(copy) == model_id(tiny_sd)
+    assert config_digest(copy) != config_digest(tiny_sd)

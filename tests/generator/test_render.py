@@ -41,6 +41,7 @@ def test_sd_layout_folder_renders_and_attributes(tiny_sd, tiny_sd_id, scheduler)
     assert record["settings"]["scheduler"] == scheduler and record["token_hash"] == HASH
     assert sum(record["ppm"].values()) == 1_000_000
     assert {"torch", "diffusers", "transformers", "numpy"} <= set(record["packages"])
+    assert len(record["model_config_digest"]) == 64
 
 
 def test_same_hash_same_pixels_other_hash_other_pixels(tiny_sd, tiny_sd_id):
