@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         """
         import uvicorn
 
+        from indexer.api.server import NoDelayHttpProtocol
         from indexer.config import load_settings
 
         load_settings()  # fail here, naming the variable, rather than in every worker
@@ -36,4 +37,5 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level=log_level,
             access_log=access_log,
+            http=NoDelayHttpProtocol,
         )
