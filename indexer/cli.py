@@ -6,6 +6,7 @@ import typer
 
 from generator.cli import register as register_generator
 from indexer.api.cli import register as register_service
+from indexer.demo import register as register_demo
 from indexer.ledger_cli import register as register_ledger
 from indexer.sync_cli import register as register_sync
 
@@ -18,6 +19,7 @@ register_generator(app)
 register_service(app)
 register_sync(app)
 register_ledger(app)  # after the generator's: its `verify` also takes TOKEN_ID
+register_demo(app)
 
 
 @app.command()
