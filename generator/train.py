@@ -250,7 +250,10 @@ def train_diffusion(
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     if state.get("opt"):
         opt.load_state_dict(state["opt"])
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup))
+    start_step = state["step"]  # a resumed run does not warm up again
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (start_step + s + 1) / cfg.warmup)
+    )
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + state["step"])
     batches = synthetic.training_batches(cfg.batch, cfg.seed, state["step"])
     budget_s = cfg.max_minutes * 60.0 if cfg.max_minutes > 0 else math.inf

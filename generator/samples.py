@@ -1,0 +1,87 @@
+"""A labelled sample sheet of the default model, rendered through ``generator.render``.
+
+``python -m generator.samples docs/samples.png`` renders a grid of prompts (rows vary one keyword
+kind at a time) with the model's pinned id and token hashes derived from the tile index, and
+writes each caption under its image. The README shows the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+# Row by row: colour words, texture words, shape words, background words.
+SHEET_PROMPTS: tuple[str, ...] = (
+    "red plain circle on white plain background",
+    "green plain circle on white plain background",
+    "blue plain circle on white plain background",
+    "yellow plain circle on black plain background",
+    "purple plain circle on white plain background",
+    "orange plain circle on white plain background",
+    "red stripes square on white plain background",
+    "red dots square on white plain background",
+    "red checks square on white plain background",
+    "red waves square on white plain background",
+    "red zigzag square on white plain background",
+    "red plain square on white plain background",
+    "yellow dots circle on blue plain background",
+    "yellow dots square on blue plain background",
+    "yellow dots triangle on blue plain background",
+    "white stripes circle on green checks background",
+    "white stripes square on purple waves background",
+    "white stripes triangle on orange zigzag background",
+)
+
+
+def token_hash_for(index: int) -> bytes:
+    return hashlib.sha256(b"styleledger-sample-sheet" + index.to_bytes(4, "big")).digest()
+
+
+def render_sheet(
+    prompts: tuple[str, ...] = SHEET_PROMPTS, cols: int = 6, model_dir: Path | None = None
+) -> Image.Image:
+    from generator.models import DEFAULT_MODEL_DIR, model_id
+    from generator.render import RenderSettings, render
+
+    folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+    mid = model_id(folder)
+    tiles = []
+    for i, prompt in enumerate(prompts):
+        settings = RenderSettings(prompt=prompt, model_id=mid)
+        tiles.append(render(settings, token_hash_for(i), model_dir=folder, attribute=False).pixels)
+    return compose(tiles, list(prompts), cols)
+
+
+def compose(tiles: list[np.ndarray], captions: list[str], cols: int) -> Image.Image:
+    """Tiles in a grid, each caption in two lines under its tile."""
+    h, w, _ = tiles[0].shape
+    label_h, pad = 24, 4
+    rows = -(-len(tiles) // cols)
+    sheet = Image.new("RGB", (cols * (w + pad) + pad, rows * (h + label_h + pad) + pad), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default()
+    for i, (tile, caption) in enumerate(zip(tiles, captions, strict=True)):
+        r, c = divmod(i, cols)
+        x, y = pad + c * (w + pad), pad + r * (h + label_h + pad)
+        sheet.paste(Image.fromarray(tile), (x, y))
+        words = caption.split()
+        split = words.index("on") if "on" in words else len(words)
+        lines = [" ".join(words[:split]), " ".join(words[split:])]
+        for j, line in enumerate(lines):
+            draw.text((x + 1, y + h + 1 + 11 * j), line, fill=(0, 0, 0), font=font)
+    return sheet
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/samples.png")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    render_sheet().save(out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
