@@ -17,6 +17,9 @@
    already holds this epoch's root (``latestRoot``) it is only marked posted; a different root
    under the same epoch number is an error; otherwise the same root is sent again.
 
+A root vetoed on-chain (``RootVetoed``, as indexed) reopens its epoch: the epoch is marked
+``vetoed`` and its entries are stamped again by the next settlement (its royalty splits redone).
+
 The root depends only on the set of ``(account, cumulative)`` pairs (leaves are sorted by hash),
 so the same ledger gives the same root on any machine and database.
 
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from indexer.db.ledger_models import (
@@ -286,6 +289,32 @@ def store_leaves(session: Session, number: int, tree: StandardMerkleTree) -> Non
         conn.exec_driver_sql(sql, rows)
 
 
+def reopen_vetoed(session: Session) -> list[int]:
+    """Epochs of ours whose root a guardian vetoed (as indexed): mark them ``vetoed`` and give
+    their entries back to the next epoch (royalty splits made in them are redone then).
+
+    Returns the epoch numbers reopened. Call inside the build's transaction.
+    """
+    from indexer.db.models import RootPost
+
+    vetoed = select(RootPost.epoch).where(RootPost.vetoed_block.is_not(None))
+    numbers = list(
+        session.scalars(
+            select(Epoch.number).where(Epoch.status == POSTED, Epoch.number.in_(vetoed))
+        )
+    )
+    if not numbers:
+        return []
+    conn = session.connection()
+    conn.execute(
+        delete(LedgerEntry).where(LedgerEntry.kind == "royalty", LedgerEntry.epoch.in_(numbers))
+    )
+    conn.execute(update(LedgerEntry).where(LedgerEntry.epoch.in_(numbers)).values(epoch=None))
+    conn.execute(update(Epoch).where(Epoch.number.in_(numbers)).values(status=VETOED))
+    log.warning("epochs %s were vetoed on-chain: their entries go to the next epoch", numbers)
+    return numbers
+
+
 def default_as_of_block(session: Session) -> int:
     """The last block the sync has indexed (its cursor)."""
     from indexer.db.models import SyncCursor
@@ -306,6 +335,7 @@ def build_epoch(
     uri: str = "",
 ) -> Epoch:
     """Close epoch ``number`` in the caller's transaction (see the module docstring, step 1)."""
+    reopen_vetoed(session)
     suspended = suspended_styles_at(session, as_of_block)
     minted = select(Token.token_id).where(Token.block_number <= as_of_block)
     stamp = (
@@ -326,7 +356,10 @@ def build_epoch(
     split_new_royalties(session, number, as_of_block, platform=platform, default_bps=default_bps)
     tree = build_tree(cumulative_entitlements(session, number))
     previous = session.scalar(
-        select(Epoch.root).where(Epoch.number < number).order_by(Epoch.number.desc()).limit(1)
+        select(Epoch.root)
+        .where(Epoch.number < number, Epoch.status != VETOED)
+        .order_by(Epoch.number.desc())
+        .limit(1)
     )
     if previous == tree.root:
         raise SettlementError(

@@ -165,6 +165,8 @@ def test_styles_mints_opt_out_index_render_settle_claim(
             leaves = {x.account: x for x in s.scalars(select(EpochLeaf).filter_by(epoch=number))}
         assert {a: x.cumulative for a, x in leaves.items()} == expect
         for account, leaf in leaves.items():
+            if leaf.cumulative == already.get(account, 0):
+                continue  # nothing new for this account (the contract would revert)
             before = w3.eth.get_balance(account)
             send(dist.functions.claim(account, leaf.cumulative, leaf.proof_hex), payer)
             received = w3.eth.get_balance(account) - before

@@ -274,3 +274,40 @@ def test_build_epoch_alone_is_deterministic(db_engine: Engine) -> None:
         again = build_epoch(s, number=1, as_of_block=100, platform=PLATFORM).root
         s.rollback()
     assert first == again
+
+
+def test_a_vetoed_root_reopens_its_epoch(db_engine: Engine) -> None:
+    from indexer.db.ledger_models import Epoch
+    from indexer.db.models import RootPost
+
+    _setup(db_engine, tokens=1, price=1_000)
+    factory = make_session_factory(db_engine)
+    Worker(factory, Path("unused"), PLATFORM, renderer=fake_renderer({"stripes": 10**6})).run()
+    with factory() as s, s.begin():
+        add_royalty(s, 1, 100, block=20)
+    with factory() as s:
+        first = settle(s, poster=None, platform=PLATFORM, as_of_block=20)
+    with factory() as s, s.begin():  # posted, then vetoed by the guardian (as the sync records it)
+        s.get(Epoch, 1).status = "posted"
+        s.add(
+            RootPost(
+                epoch=1,
+                root=first.root,
+                total_cumulative=first.total,
+                uri="",
+                claimable_at=0,
+                vetoed_block=21,
+                vetoed_tx="0x" + "ee" * 32,
+                block_number=20,
+                block_hash="0x" + "dd" * 32,
+                tx_hash="0x" + "cc" * 32,
+                log_index=0,
+            )
+        )
+    with factory() as s:
+        second = settle(s, poster=None, platform=PLATFORM, as_of_block=21)
+        assert s.get(Epoch, 1).status == "vetoed"
+        stamped = {e.epoch for e in s.scalars(select(LedgerEntry).where(LedgerEntry.in_tree))}
+    assert stamped == {2}
+    assert (second.number, second.root, second.total) == (2, first.root, first.total)
+    assert _leaves(db_engine, 2) == _leaves(db_engine, 1)
