@@ -136,10 +136,12 @@ class Processes:
 
     def __init__(self) -> None:
         self._procs: list[subprocess.Popen[str]] = []
+        self.started: list[int] = []  # every pid ever started (for checks that none is left)
 
     def start(self, cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
         proc = subprocess.Popen(cmd, start_new_session=True, text=True, **kwargs)
         self._procs.append(proc)
+        self.started.append(proc.pid)
         return proc
 
     @staticmethod
@@ -459,6 +461,7 @@ class DemoResult:
     html: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
+    pids: list[int] = field(default_factory=list)  # processes the demo started (all stopped)
 
 
 # ───────────────────────────────────────────── the run ────────────────────────────────────────────
@@ -553,6 +556,7 @@ def run_demo(options: DemoOptions, console: Any | None = None) -> DemoResult:
         finally:
             processes.stop_all()
     result.wall_s = time.perf_counter() - started
+    result.pids = list(processes.started)
     if options.record_bench:
         record_wall_time(result.wall_s)
     console.print(f"\n[bold green]demo done[/] in {result.wall_s:.1f} s; page: {result.html}")
@@ -580,7 +584,7 @@ def _run(options: DemoOptions, console: Any, processes: Processes) -> DemoResult
     with step("1. chain and contracts"):
         if options.rpc_url is None:
             rpc_url = start_anvil(processes)
-            console.print(f"anvil listening at {rpc_url}")
+            console.print(f"anvil listening at {rpc_url} (pid {processes.started[-1]})")
         else:
             rpc_url = options.rpc_url
         w3 = connect(rpc_url, timeout=60)
