@@ -142,7 +142,7 @@ def find_model(model_id: str, search_paths: list[Path] | None = None) -> Path:
     )
 
 
-_PIPELINES: dict[str, object] = {}
+_PIPELINES: dict[tuple[str, str], object] = {}
 _PIPELINES_LOCK = threading.Lock()
 
 
@@ -151,9 +151,9 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
 
     The folder's model id must equal ``expected_model_id`` (else ``ModelIdMismatchError``, which
     carries both ids). Nothing is fetched from a hub (``local_files_only``, ``HF_HUB_OFFLINE=1``);
-    no safety checker. Pipelines are cached in-process by model id, since the indexer renders
-    many tokens of the same project; a cached pipeline is reused only after the folder's weights
-    are checked again (cheaply: by file size and mtime, rehashing when they changed).
+    no safety checker. Pipelines are cached in-process by (model id, folder), since the indexer
+    renders many tokens of the same project; a cached pipeline is reused only after the folder's
+    weights are checked again (cheaply: by file size and mtime, rehashing when they changed).
     """
     import torch
     from diffusers import StableDiffusionPipeline
@@ -163,8 +163,9 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
     actual = _cached_model_id(model_dir)
     if actual != expected:
         raise ModelIdMismatchError(expected, actual, model_dir)
+    key = (expected, str(model_dir.resolve()))
     with _PIPELINES_LOCK:
-        pipe = _PIPELINES.get(expected)
+        pipe = _PIPELINES.get(key)
         if pipe is None:
             pipe = StableDiffusionPipeline.from_pretrained(
                 model_dir,
@@ -175,7 +176,7 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
                 dtype=torch.float32,
             )
             pipe.set_progress_bar_config(disable=True)
-            _PIPELINES[expected] = pipe
+            _PIPELINES[key] = pipe
         return pipe
 
 

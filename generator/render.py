@@ -261,6 +261,23 @@ def encode_prompt(pipe, model_dir: Path, prompt: str, guidance: float):
     return cond, text.encode_prompt("", pipe.tokenizer, pipe.text_encoder, encoding)
 
 
+@contextmanager
+def _no_global_rng() -> Iterator[None]:
+    """Fail loudly if anything in a render draws from torch's global generator.
+
+    The hash's latents are the only randomness by design; a scheduler or library update that
+    starts drawing noise would silently break hash-determinism, so the generator state is
+    compared before and after (a few kilobytes; renders are serialised by ``_RENDER_LOCK``).
+    """
+    before = torch.random.get_rng_state()
+    yield
+    if not torch.equal(before, torch.random.get_rng_state()):
+        raise RuntimeError(
+            "the render drew from torch's global random generator: it would not be "
+            "hash-deterministic (a stochastic scheduler or a library change?)"
+        )
+
+
 def _pipeline_for(settings: RenderSettings, model_dir: Path | None):
     folder = Path(model_dir) if model_dir is not None else find_model(settings.model_id)
     return folder, load_pipeline(folder, settings.model_id)
@@ -307,7 +324,7 @@ def render(
     latent_hw = (settings.height // factor, settings.width // factor)
     latents = initial_latents(hash_bytes, (1, pipe.unet.config.in_channels, *latent_hw))
     start = time.perf_counter()
-    with _RENDER_LOCK, canonical_float_path():
+    with _RENDER_LOCK, canonical_float_path(), _no_global_rng():
         if attribute:
             with attr.trace(pipe, latent_hw) as tc:
                 images = denoise(pipe, folder, settings, latents)

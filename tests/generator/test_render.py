@@ -188,3 +188,16 @@ def test_cli_render_then_verify(tiny_sd, tiny_sd_id, tmp_path):
     res = runner.invoke(app, ["render", "--hash", "0x12", "--settings", str(tmp_path / "settings.json"),
                               "--model-dir", str(tiny_sd), "--out", str(out)])  # fmt: skip
     assert res.exit_code == 2 and "token hash" in res.output
+
+
+def test_a_render_that_draws_global_noise_fails_loudly(tiny_sd, tiny_sd_id, monkeypatch):
+    from diffusers import EulerAncestralDiscreteScheduler
+
+    render_module = sys.modules["generator.render"]  # generator.render is also the function
+    monkeypatch.setattr(
+        render_module,
+        "make_scheduler",
+        lambda name, config: EulerAncestralDiscreteScheduler.from_config(config),
+    )
+    with pytest.raises(RuntimeError, match="global random generator"):
+        render(settings(tiny_sd_id), HASH, model_dir=tiny_sd, attribute=False)
