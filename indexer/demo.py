@@ -689,13 +689,15 @@ def demo_command(
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
-    """The whole story on a local chain: styles, projects, previews and mints, then the indexer
-    renders, attributes and settles, every payee claims, and the figures reconcile to the wei.
+    """The whole story, end to end: styles, projects, previews and mints; the indexer renders, attributes and settles; every payee claims; the wei reconcile. Writes OUT_DIR/index.html.
 
-    By default it starts anvil (node_modules) on a free port and deploys with scripts/deploy.py;
-    everything it starts is stopped at the end (also on Ctrl-C). Writes OUT_DIR/index.html.
-    Other chain: --rpc-url URL --mnemonic "..." (or STYLELEDGER_DEMO_MNEMONIC) [--deployment
-    FILE]; other database: --database-url; other model: --model-dir (or STYLELEDGER_MODELS).
+    By default it starts anvil (node_modules) on a free port, deploys with scripts/deploy.py and stops everything it started at the end (also on Ctrl-C or an error).
+
+    Another chain: --rpc-url URL --mnemonic "twelve words" (its first ten accounts funded; account 0 deploys, or with --deployment FILE must be the settler and platform).
+
+    Another database: --database-url postgresql+psycopg://user:pw@host/db (an empty one).
+
+    Another model: --model-dir PATH (renders also search STYLELEDGER_MODELS).
     """
     options = DemoOptions(
         out_dir=out_dir,

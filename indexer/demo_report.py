@@ -185,17 +185,12 @@ def print_table(console: Any, rows: list[PayoutRow], checks: list[tuple[str, boo
     from rich.table import Table
 
     table = Table(title="Who paid, who earned, who got what (wei)")
-    for column in ("account", "role", "tokens", "earned", "received", "paid", "gas",
+    for column in ("account · role", "tokens", "earned", "received", "paid", "gas",
                    "balance change", "ok"):  # fmt: skip
-        table.add_column(
-            column,
-            justify="left" if column in {"account", "role"} else "right",
-            no_wrap=column != "role",
-        )
+        table.add_column(column, justify="left" if column[0] == "a" else "right", no_wrap=True)
     for r in rows:
         table.add_row(
-            f"{r.name} {r.address[:8]}",
-            r.role,
+            f"{r.name} {r.address[:8]} · {r.role}",
             str(r.tokens),
             str(r.earned),
             str(r.received),
@@ -206,7 +201,7 @@ def print_table(console: Any, rows: list[PayoutRow], checks: list[tuple[str, boo
         )
     table.add_section()
     table.add_row(
-        "total", "", "",
+        "total", "",
         str(sum(r.earned for r in rows)), str(sum(r.received for r in rows)),
         str(sum(r.paid for r in rows)), str(sum(r.gas for r in rows)),
         str(sum(r.balance_change for r in rows)), "",
@@ -268,7 +263,7 @@ def report(ctx: Any, factory: Any, start_block: int, start_balances: dict[str, i
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
 h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
-table{border-collapse:collapse;margin:.6rem 0 1.4rem} th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6rem 0 1.4rem} .wide{overflow-x:auto} .wide table{font-size:13px} th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd}
 td.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f4f4f4;text-align:left}
 .ok{color:#080} .bad{color:#c00}
 .tokens{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem}
@@ -280,6 +275,10 @@ td.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f4f4f4;t
 .pv img{width:128px;height:128px;image-rendering:pixelated;border:3px solid transparent}
 .pv.chosen img{border-color:#2a2} code{font-size:12px}
 """
+
+
+def _short(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}"
 
 
 def _copy(src: Path, out_dir: Path, rel: str) -> str:
@@ -307,13 +306,14 @@ def write_page(
         f"<p class='sub'>chain {result.chain_id} · model <code>{e(result.model_id[:16])}…</code>"
         f" · {len(result.mints)} tokens · epoch {result.epoch.get('number')} root "
         f"<code>{e(str(result.epoch.get('root')))}</code></p>",
-        "<h2>Who got paid</h2><table><tr><th>account</th><th>role</th><th>tokens</th>"
+        "<h2>Who got paid</h2><div class=wide><table><tr><th>account</th><th>role</th><th>tokens</th>"
         "<th>earned (wei)</th><th>received</th><th>paid</th><th>gas</th><th>balance change</th>"
         "<th>reconciled</th></tr>",
     ]
     for r in rows:
         parts.append(
-            f"<tr><td>{e(r.name)}<br><code>{e(r.address)}</code></td><td>{e(r.role)}</td>"
+            f"<tr><td>{e(r.name)}<br><code title='{e(r.address)}'>{e(_short(r.address))}</code></td>"
+            f"<td>{e(r.role)}</td>"
             f"<td class=n>{r.tokens}</td><td class=n>{r.earned}</td><td class=n>{r.received}</td>"
             f"<td class=n>{r.paid}</td><td class=n>{r.gas}</td><td class=n>{r.balance_change}</td>"
             f"<td class={'ok' if r.reconciled else 'bad'}>{'yes' if r.reconciled else 'NO'}</td></tr>"
@@ -321,7 +321,8 @@ def write_page(
     parts.append(
         f"<tr><th>total</th><th></th><th></th><th class=n>{sum(r.earned for r in rows)}</th>"
         f"<th class=n>{sum(r.received for r in rows)}</th><th class=n>{sum(r.paid for r in rows)}"
-        f"</th><th class=n>{sum(r.gas for r in rows)}</th><th></th><th></th></tr></table><ul>"
+        f"</th><th class=n>{sum(r.gas for r in rows)}</th><th class=n>"
+        f"{sum(r.balance_change for r in rows)}</th><th></th></tr></table></div><ul>"
     )
     parts += [
         f"<li class={'ok' if ok else 'bad'}>{'✓' if ok else '✗'} {e(w)}</li>" for w, ok in checks
