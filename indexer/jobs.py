@@ -188,6 +188,26 @@ def fail(
     return status
 
 
+def release(conn: Connection, token_id: int, worker_id: str) -> bool:
+    """Give a claimed job back to the queue (the try is not counted), e.g. on Ctrl-C."""
+    result = conn.execute(
+        update(RenderJob)
+        .where(
+            RenderJob.token_id == token_id,
+            RenderJob.worker_id == worker_id,
+            RenderJob.status == RUNNING,
+        )
+        .values(
+            status=QUEUED,
+            worker_id=None,
+            lease_until=None,
+            tries=RenderJob.tries - 1,
+            updated_at=func.now(),
+        )
+    )
+    return result.rowcount == 1
+
+
 def retry_failed(conn: Connection, token_ids: list[int] | None = None) -> int:
     """Queue failed jobs again (all, or those of ``token_ids``) with their tries reset."""
     stmt = update(RenderJob).where(RenderJob.status == FAILED)

@@ -288,15 +288,22 @@ class Worker:
     ) -> None:
         """Process jobs; with ``once`` stop when the queue has nothing claimable."""
         done = 0
+        self.enqueue_missing()
         while max_jobs is None or done < max_jobs:
-            self.enqueue_missing()
             token_id = self.claim()
             if token_id is None:
+                if self.enqueue_missing():  # tokens indexed since the last look
+                    continue
                 if once:
                     return
                 time.sleep(poll_interval)
                 continue
-            self.process(token_id)
+            try:
+                self.process(token_id)
+            except KeyboardInterrupt:  # give the job back at once rather than at lease expiry
+                with self.factory() as session, session.begin():
+                    jobs.release(session.connection(), token_id, self.worker_id)
+                raise
             done += 1
             if on_progress is not None:
                 with self.factory() as session:

@@ -311,3 +311,17 @@ def test_a_vetoed_root_reopens_its_epoch(db_engine: Engine) -> None:
     assert stamped == {2}
     assert (second.number, second.root, second.total) == (2, first.root, first.total)
     assert _leaves(db_engine, 2) == _leaves(db_engine, 1)
+
+
+def test_interrupted_worker_gives_its_job_back(db_engine: Engine) -> None:
+    (token,) = _setup(db_engine, tokens=1)
+    factory = make_session_factory(db_engine)
+
+    def interrupted(inp, data_dir, model_paths):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Worker(factory, Path("unused"), PLATFORM, renderer=interrupted).run()
+    with factory() as s:
+        job = s.get(RenderJob, token)
+        assert (job.status, job.tries, job.worker_id) == ("queued", 0, None)
