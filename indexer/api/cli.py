@@ -23,19 +23,19 @@ def register(app: typer.Typer) -> None:
         Settings come from STYLELEDGER_* (database, RPC, deployment file, data dir) and
         STYLELEDGER_API_* (public URL, preview limits).
         """
-        import uvicorn
+        import os
+        import sys
 
-        from indexer.api.server import NoDelayHttpProtocol
         from indexer.config import load_settings
 
         load_settings()  # fail here, naming the variable, rather than in every worker
-        uvicorn.run(
-            "indexer.api.main:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            access_log=access_log,
-            http=NoDelayHttpProtocol,
-        )
+        if workers == 1:
+            from indexer.api.server import run
+
+            run(host, port, workers, log_level, access_log)
+            return
+        # Spawned workers re-import the main module: make it the light `python -m indexer.api`.
+        argv = [sys.executable, "-m", "indexer.api", "--host", host, "--port", str(port)]
+        argv += ["--workers", str(workers), "--log-level", log_level]
+        argv += [] if access_log else ["--no-access-log"]
+        os.execv(sys.executable, argv)

@@ -26,3 +26,21 @@ class NoDelayHttpProtocol(_Base):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+
+
+def run(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+    """uvicorn over ``indexer.api.main:app_from_env``; workers are spawned processes."""
+    import uvicorn
+
+    uvicorn.run(
+        "indexer.api.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+        http=NoDelayHttpProtocol,
+        # a worker imports web3 and SQLAlchemy before it answers the supervisor's first ping
+        timeout_worker_healthcheck=60,
+    )
