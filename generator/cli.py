@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from generator.models import DEFAULT_MODEL_DIR
+from generator.models import model_id as model_id_of
 from generator.render import SCHEDULERS
 
 _SETTINGS_HELP = "JSON file with the settings (prompt, model_id, steps, ...); flags override it"
@@ -38,6 +40,8 @@ def _settings(
         "scheduler": scheduler,
     }
     values.update({k: v for k, v in flags.items() if v is not None})
+    if "model_id" not in values and (DEFAULT_MODEL_DIR / "model_index.json").is_file():
+        values["model_id"] = model_id_of(DEFAULT_MODEL_DIR)  # the shipped default model
     return RenderSettings(**values)
 
 
@@ -46,7 +50,9 @@ def render_command(
     out: Path = typer.Option(Path("out/render"), "--out", help="output folder"),
     settings_file: Path | None = typer.Option(None, "--settings", help=_SETTINGS_HELP),
     prompt: str | None = typer.Option(None, help="the project's prompt"),
-    model_id: str | None = typer.Option(None, "--model-id", help="sha256 model id (64 hex)"),
+    model_id: str | None = typer.Option(
+        None, "--model-id", help="sha256 model id (64 hex); default: the shipped default model"
+    ),
     steps: int | None = typer.Option(None, help="denoising steps"),
     guidance: float | None = typer.Option(None, help="classifier-free guidance scale"),
     width: int | None = typer.Option(None, help="image width in pixels"),
@@ -60,7 +66,6 @@ def render_command(
     ),
 ) -> None:
     """Render a token: image.png, record.json and heat maps (heatmap-<word>.png, overlay.png)."""
-    from generator.heatmaps import write_heatmaps
     from generator.render import render
 
     try:
@@ -70,17 +75,12 @@ def render_command(
         result = render(settings, token_hash, model_dir=model_dir, attribute=attribute)
     except (ValueError, LookupError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
-    result.image.save(out / "image.png")
-    record = result.record()
-    (out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
-    if result.attribution is not None:
-        write_heatmaps(out, result.pixels, result.heatmaps, record["ppm"])
-        for word in result.attribution.words:
-            typer.echo(
-                f"  {word.word:<16} ppm {word.ppm:>8,}  area {word.area:.3f}  "
-                f"intensity {word.intensity:.3f}"
-            )
+    result.save(out)
+    for word in result.attribution.words if result.attribution is not None else []:
+        typer.echo(
+            f"  {word.word:<16} ppm {word.ppm:>8,}  area {word.area:.3f}  "
+            f"intensity {word.intensity:.3f}"
+        )
     typer.echo(f"pixel hash {result.pixel_hash}  ({result.seconds:.2f} s) -> {out}")
 
 

@@ -128,6 +128,24 @@ class RenderResult:
             return {}
         return {w: m.numpy() for w, m in self.attribution.heatmaps.items()}
 
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``image.png``, ``record.json`` and (with attribution) the heat maps
+        (``heatmap-<word>.png``, ``overlay.png``) into ``out_dir``; return what was written."""
+        import json
+
+        from generator.heatmaps import write_heatmaps
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = {"image": out / "image.png", "record": out / "record.json"}
+        self.image.save(written["image"])
+        record = self.record()
+        written["record"].write_text(json.dumps(record, indent=2) + "\n")
+        if self.attribution is not None:
+            for path in write_heatmaps(out, self.pixels, self.heatmaps, record["ppm"]):
+                written[path.stem] = path
+        return written
+
     def record(self) -> dict:
         """Every figure needed to re-check this render (JSON-able; no arrays, no timings)."""
         rec: dict = {
