@@ -392,6 +392,26 @@ def unsettled_summary(session: Session, as_of_block: int) -> dict[str, int]:
 # ─────────────────────────────────────────── posting ─────────────────────────────────────────────
 
 
+def describe_revert(abi: list[dict[str, Any]], exc: Exception) -> str:
+    """A custom error's name and arguments (``PayoutDistributorRootPending(1, 1700000000)``)
+    from a revert, decoded with the contract's ABI; else the exception's text."""
+    from eth_abi import decode
+    from eth_utils import keccak
+
+    data = getattr(exc, "data", None) or (exc.args[0] if exc.args else "")
+    if not isinstance(data, str) or not data.startswith("0x") or len(data) < 10:
+        return str(exc)
+    for item in abi:
+        if item.get("type") != "error":
+            continue
+        types = [i["type"] for i in item.get("inputs", [])]
+        selector = keccak(text=f"{item['name']}({','.join(types)})")[:4].hex()
+        if data[2:10] == selector:
+            values = decode(types, bytes.fromhex(data[10:]))
+            return f"{item['name']}({', '.join(str(v) for v in values)})"
+    return str(exc)
+
+
 class RootPoster:
     """Posts roots to the PayoutDistributor with the settler key (local signing)."""
 
@@ -430,7 +450,10 @@ class RootPoster:
         try:
             fn.call({"from": self.account.address})  # surface a revert's reason before sending
         except Exception as exc:
-            raise SettlementError(f"postRoot for epoch {epoch.number} would revert: {exc}") from exc
+            reason = describe_revert(self.contract.abi, exc)
+            raise SettlementError(
+                f"postRoot for epoch {epoch.number} would revert: {reason}"
+            ) from exc
         tx = fn.build_transaction(
             {
                 "from": self.account.address,

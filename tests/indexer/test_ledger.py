@@ -325,3 +325,31 @@ def test_interrupted_worker_gives_its_job_back(db_engine: Engine) -> None:
     with factory() as s:
         job = s.get(RenderJob, token)
         assert (job.status, job.tries, job.worker_id) == ("queued", 0, None)
+
+
+def test_reverts_of_post_root_are_named_with_their_arguments() -> None:
+    from web3.exceptions import ContractCustomError
+
+    from indexer.chain import REPO_ROOT
+    from indexer.settle import describe_revert
+
+    abi_path = REPO_ROOT / "build" / "contracts" / "PayoutDistributor.json"
+    if not abi_path.is_file():
+        pytest.skip("contracts not compiled (make compile)")
+    import json
+
+    abi = json.loads(abi_path.read_text())["abi"]
+    # PayoutDistributorRootPending(uint256 epoch, uint256 claimableAt)
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    data = (
+        "0x"
+        + (
+            keccak(text="PayoutDistributorRootPending(uint256,uint256)")[:4]
+            + encode(["uint256", "uint256"], [3, 1_700_000_000])
+        ).hex()
+    )
+    assert describe_revert(abi, ContractCustomError(data, data=data)) == (
+        "PayoutDistributorRootPending(3, 1700000000)"
+    )
