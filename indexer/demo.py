@@ -524,6 +524,17 @@ def model_defaults(model_dir: Path) -> tuple[int, int, float]:
     return steps, side, guidance
 
 
+def serve_hint(options: DemoOptions, result: DemoResult) -> str:
+    """The command that serves the demo's gallery (the API and page over its database)."""
+    out_dir = options.out_dir.resolve()
+    deployment = options.deployment or out_dir / "deployments" / f"{result.chain_id}.json"
+    return (
+        "browse it with the service: "
+        f"STYLELEDGER_DATABASE_URL={result.database_url} STYLELEDGER_DATA_DIR={out_dir / 'data'} "
+        f"STYLELEDGER_DEPLOYMENT={deployment} styleledger serve"
+    )
+
+
 def record_wall_time(seconds: float) -> None:
     """``demo_wall_s`` into bench/results.json through bench/results.py (not an installed
     package: loaded from the repository by path)."""
@@ -560,12 +571,23 @@ def run_demo(options: DemoOptions, console: Any | None = None) -> DemoResult:
     if options.record_bench:
         record_wall_time(result.wall_s)
     console.print(f"\n[bold green]demo done[/] in {result.wall_s:.1f} s; page: {result.html}")
+    console.print(serve_hint(options, result), soft_wrap=True)
     return result
+
+
+def _quiet_libraries() -> None:
+    """No per-load progress bars of diffusers and transformers among the demo's own."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
 
 
 def _run(options: DemoOptions, console: Any, processes: Processes) -> DemoResult:
     from indexer import demo_story as story
 
+    _quiet_libraries()
     out_dir = options.out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_outputs(out_dir)
