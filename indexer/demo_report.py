@@ -217,7 +217,10 @@ def print_table(console: Any, rows: list[PayoutRow], checks: list[tuple[str, boo
 
 def verify_tokens(ctx: Any, session: Any) -> list[dict[str, Any]]:
     """Re-render tokens from chain data (hash read from ArtCore, project from its events)."""
+    from generator import RenderSettings
     from generator.models import default_search_paths
+    from indexer.demo_story import chain_render_settings
+    from indexer.render_worker import load_render_input
     from indexer.verify import chain_token_hash, verify_token
 
     mints = ctx.result.mints
@@ -227,6 +230,11 @@ def verify_tokens(ctx: Any, session: Any) -> list[dict[str, Any]]:
     out = []
     for m in picks[: ctx.options.verify_tokens]:
         chain_hash = chain_token_hash(ctx.chain.w3, core.address, core.abi, m.token_id)
+        # the render's inputs as the chain states them, against those the indexer rendered with
+        on_chain = chain_render_settings(ctx.chain.core, m.project_id)
+        indexed = RenderSettings(**load_render_input(session, m.token_id).settings)
+        if RenderSettings(**on_chain) != indexed:
+            raise DemoError(f"token {m.token_id}: indexed settings {indexed} != chain {on_chain}")
         v = verify_token(
             session,
             m.token_id,
@@ -236,7 +244,7 @@ def verify_tokens(ctx: Any, session: Any) -> list[dict[str, Any]]:
         )
         out.append(v.to_dict())
         ctx.console.print(
-            f"  token {m.token_id}: chain hash {chain_hash[:18]}..., pixels {v.verdict} "
+            f"  token {m.token_id}: hash and settings read from the chain, pixels {v.verdict} "
             f"({v.actual_pixel_hash[:18]}...), shares {'match' if v.shares_match else 'DIFFER'}"
         )
     return out

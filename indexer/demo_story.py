@@ -241,18 +241,8 @@ def choose_seed(ctx: StoryContext, project_id: int, collector: Actor, progress: 
     from indexer.api.preview import PreviewProject, preview_hash, render_preview_png
 
     core = ctx.chain.core
-    info = core.functions.project(project_id).call()
-    proj = _project_fields(core, info)
     project = PreviewProject(
-        project_id=project_id,
-        preview_mint=True,
-        prompt=proj["prompt"],
-        model_id="0x" + bytes(proj["modelId"]).hex(),
-        steps=int(proj["settings"][0]),
-        guidance=int(proj["settings"][1]) / 100,
-        width=int(proj["settings"][2]),
-        height=int(proj["settings"][3]),
-        scheduler=str(proj["settings"][4]),
+        project_id=project_id, preview_mint=True, **chain_render_settings(core, project_id)
     )
     folder = ctx.out_dir / "previews"
     folder.mkdir(parents=True, exist_ok=True)
@@ -284,12 +274,22 @@ def choose_seed(ctx: StoryContext, project_id: int, collector: Actor, progress: 
     return best.seed
 
 
-def _project_fields(core: Any, info: Any) -> dict[str, Any]:
-    """``ArtCore.project(id)``'s tuple as a dict by the ABI's component names."""
+def chain_render_settings(core: Any, project_id: int) -> dict[str, Any]:
+    """What a render of ``project_id`` needs, read from ``ArtCore.project`` (chain data alone)."""
+    info = core.functions.project(project_id).call()
     abi = next(f for f in core.abi if f.get("type") == "function" and f.get("name") == "project")
     components = abi["outputs"][0].get("components") or abi["outputs"]
-    values = info if isinstance(info, list | tuple) else tuple(info)
-    return {c["name"]: v for c, v in zip(components, values, strict=False)}
+    fields = {c["name"]: v for c, v in zip(components, info, strict=False)}
+    steps, guidance_x100, width, height, scheduler = fields["settings"]
+    return {
+        "prompt": fields["prompt"],
+        "model_id": bytes(fields["modelId"]).hex(),
+        "steps": int(steps),
+        "guidance": int(guidance_x100) / 100,
+        "width": int(width),
+        "height": int(height),
+        "scheduler": str(scheduler),
+    }
 
 
 # ─────────────────────────────────────────── the indexer ──────────────────────────────────────────
