@@ -300,7 +300,7 @@ def write_page(
     ctx: Any, session: Any, rows: list[PayoutRow], checks: list[tuple[str, bool]]
 ) -> Path:
     """out/demo/index.html: self-contained (images copied next to it, relative links)."""
-    from indexer.db.ledger_models import Attribution, Render
+    from indexer.db.ledger_models import Attribution, LedgerEntry, Render
 
     result, out_dir, e = ctx.result, ctx.out_dir, html.escape
     data_dir = out_dir / "data"
@@ -390,9 +390,17 @@ def write_page(
                 f"<tr><td>{e(w.word)}</td><td class=n>{w.ppm / 10_000:.2f}%</td><td>{e(label)}</td>"
                 f"<td>{e(names.get(w.payee or '', w.payee or ''))}</td></tr>"
             )
+        pays = session.execute(
+            select(LedgerEntry.account, LedgerEntry.role, LedgerEntry.amount)
+            .where(LedgerEntry.token_id == m.token_id)
+            .order_by(LedgerEntry.amount.desc())
+        ).all()
+        paid_to = ", ".join(
+            f"{names.get(a, a)} ({role}) {int(amount)} wei" for a, role, amount in pays
+        )
         parts.append(
-            f"</table><div class=meta>hash {e(m.token_hash)}<br>pixels {e(render.pixel_hash)}"
-            "</div></div>"
+            f"</table><div class=meta>pays: {e(paid_to)}<br>hash {e(m.token_hash)}<br>"
+            f"pixels {e(render.pixel_hash)}</div></div>"
         )
     parts.append("</div></body></html>")
     page = out_dir / "index.html"

@@ -140,6 +140,21 @@ def refusal_message(ctx: StoryContext, who: Actor, exc: TxReverted) -> str:
 # ─────────────────────────────────────────── projects ─────────────────────────────────────────────
 
 
+def _prompt_keywords() -> list[str]:
+    return [k for plan in STYLES for k in plan.keywords]
+
+
+def model_vocabulary(model_dir: Path) -> set[str]:
+    """The style keywords a model folder says it was trained on (``styleledger.json``)."""
+    import json
+
+    meta_path = model_dir / "styleledger.json"
+    if not meta_path.is_file():
+        return set()
+    keywords = json.loads(meta_path.read_text()).get("keywords", {})
+    return {w for words in keywords.values() for w in words}
+
+
 def create_projects(ctx: StoryContext) -> None:
     from generator.models import model_id
 
@@ -149,6 +164,9 @@ def create_projects(ctx: StoryContext) -> None:
     steps = ctx.options.steps or steps
     side = ctx.options.size or side
     ctx.result.model_id = model_id(ctx.model_dir)
+    unknown = sorted(set(_prompt_keywords()) - model_vocabulary(ctx.model_dir))
+    if unknown and model_vocabulary(ctx.model_dir):
+        ctx.console.print(f"  [yellow]the model was not trained on the keywords {unknown}")
     settings = (steps, round(guidance * 100), side, side, "ddim")
     for plan in PROJECTS:
         fn = core.functions.createProject(
