@@ -464,6 +464,16 @@ class RootPoster:
         signed = self.account.sign_transaction(tx)
         return "0x" + bytes(self.w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
 
+    def known(self, tx_hash: str) -> bool:
+        """Whether the node knows the transaction (mined or pending), i.e. it was not dropped."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            self.w3.eth.get_transaction(tx_hash)
+        except TransactionNotFound:
+            return False
+        return True
+
     def wait(self, tx_hash: str, timeout: float = 120.0) -> tuple[bool, int]:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
         return receipt["status"] == 1, int(receipt["blockNumber"])
@@ -481,6 +491,11 @@ def post_epoch(session: Session, epoch: Epoch, poster: RootPoster) -> Epoch:
             )
         _mark_posted(session, epoch, tx_hash, block)
         return epoch
+    if epoch.status == SENT and epoch.tx_hash and poster.known(epoch.tx_hash):
+        ok, block = poster.wait(epoch.tx_hash)  # sent before a crash and still pending
+        if ok:
+            _mark_posted(session, epoch, epoch.tx_hash, block)
+            return epoch
     last = poster.last_posted_epoch()
     if last >= epoch.number:
         raise SettlementError(

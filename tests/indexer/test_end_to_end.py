@@ -1,7 +1,7 @@
 """End to end on anvil with the real contracts: styles, a project, mints from several accounts
 (one artist opts out in between), `styleledger index`, `render-worker`, `settle` (killed with
 SIGKILL between building and posting, then restarted; later killed right after sending the root
-transaction, then restarted), claims on-chain, and every account's received wei checked against
+transaction, restarted while it is still pending), claims on-chain, and every account's received wei checked against
 the formula computed here from the stored attribution ppm (plain integer arithmetic, not
 indexer.money).
 """
@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -179,9 +180,21 @@ def test_styles_mints_opt_out_index_render_settle_claim(
     send(core.functions.mint(project_id), collector_b, PRICE)
     _ok(_cli(env, "index", "--once", "--quiet"))
     _ok(_cli(env, "render-worker", "--once", "--quiet"))
+    anvil.rpc("evm_setAutomine", False)  # the root transaction stays pending across the crash
     crashed = _cli({**env, "STYLELEDGER_FAILPOINT": "settle.after_send"}, "settle")
     assert crashed.returncode == -signal.SIGKILL
-    out = _ok(_cli(env, "settle"))
+    restart = subprocess.Popen(
+        [sys.executable, "-c", "from indexer.cli import main; main()", "settle"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(8)  # the restart finds the pending transaction and waits for it
+    anvil.rpc("evm_mine")
+    anvil.rpc("evm_setAutomine", True)
+    out, err = restart.communicate(timeout=300)
+    assert restart.returncode == 0, err[-3000:]
     assert "epoch 2 resumed" in out and "status posted" in out
     posts = dist.events.RootPosted.get_logs(from_block=0, argument_filters={"epoch": 2})
     assert len(posts) == 1  # the restart found the sent root on-chain and did not send it again
