@@ -98,7 +98,7 @@ class TrainConfig:
     warmup: int = 200
     caption_dropout: float = 0.1  # empty prompt -> unconditional branch for CFG
     min_snr_gamma: float = 5.0  # min-SNR loss weighting (Hang et al. 2023)
-    ema_decay: float = 0.999
+    ema_decay: float = 0.999  # upper bound; (1 + step) / (10 + step) before that
     grad_clip: float = 1.0
     # bookkeeping
     log_every: int = 25
@@ -283,8 +283,9 @@ def train_diffusion(
         torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
         opt.step()
         sched.step()
-        ema_update(ema_unet, unet, cfg.ema_decay)
-        ema_update(ema_text, text_encoder, cfg.ema_decay)
+        decay = min(cfg.ema_decay, (1 + step) / (10 + step))  # short runs: EMA warms up
+        ema_update(ema_unet, unet, decay)
+        ema_update(ema_text, text_encoder, decay)
 
         state["step"] = step + 1
         elapsed = elapsed0 + time.time() - t0
