@@ -52,6 +52,11 @@ class EventSpec:
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
     data_converters: tuple[Converter, ...]
+    # fast paths, where every value is a static elementary type (None: eth_abi decodes):
+    # (name, converter of the topic's 64 hex digits, topic index)
+    fast_topics: tuple[tuple[str, Converter, int], ...] | None = None
+    # (name, converter of 64 hex digits, start, end in the 0x-prefixed data string)
+    fast_data: tuple[tuple[str, Converter, int, int], ...] | None = None
 
 
 @lru_cache(maxsize=65_536)
@@ -84,6 +89,46 @@ def _converter(abi_input: dict[str, Any]) -> Converter:
     return _identity
 
 
+def _word_converter(type_str: str) -> Converter | None:
+    """Decode a static elementary ABI value straight from its 64 hex digits (no eth_abi)."""
+    if type_str.startswith("uint"):
+        return lambda word: int(word, 16)
+    if type_str.startswith("int"):
+        return lambda word: (lambda v: v - (1 << 256) if v >> 255 else v)(int(word, 16))
+    if type_str == "address":
+        return lambda word: checksum("0x" + word[24:])
+    if type_str == "bool":
+        return lambda word: int(word, 16) != 0
+    if type_str.startswith("bytes") and type_str != "bytes":
+        size = int(type_str[5:])
+        return lambda word: "0x" + word[: 2 * size]
+    return None
+
+
+def _fast_topics(
+    indexed: Sequence[tuple[str, str, Converter]],
+) -> tuple[tuple[str, Converter, int], ...] | None:
+    converters = [_word_converter(t) for _, t, _ in indexed]
+    if any(c is None for c in converters):
+        return None
+    return tuple(
+        (name, c, 1 + i)
+        for i, ((name, _, _), c) in enumerate(zip(indexed, converters, strict=True))
+    )  # type: ignore[misc]
+
+
+def _fast_data(
+    names: Sequence[str], types: Sequence[str]
+) -> tuple[tuple[str, Converter, int, int], ...] | None:
+    converters = [_word_converter(t) for t in types]
+    if not names or any(c is None for c in converters):
+        return None
+    return tuple(
+        (n, c, 2 + 64 * i, 66 + 64 * i)
+        for i, (n, c) in enumerate(zip(names, converters, strict=True))
+    )  # type: ignore[misc]
+
+
 def _is_dynamic(type_str: str) -> bool:
     return type_str in {"string", "bytes"} or type_str.endswith("]") or type_str.startswith("(")
 
@@ -114,6 +159,8 @@ def event_specs(contract: str, abi: Sequence[dict[str, Any]]) -> list[EventSpec]
                 data_names=tuple(data_names),
                 data_types=tuple(data_types),
                 data_converters=tuple(data_conv),
+                fast_topics=_fast_topics(indexed),
+                fast_data=_fast_data(data_names, data_types),
             )
         )
     return specs
@@ -160,14 +207,36 @@ class LogDecoder:
     def _decode_args(spec: EventSpec, topics: list[str], data: str) -> dict[str, Any] | None:
         if len(topics) != len(spec.indexed) + 1:
             return None  # same signature, other indexing: not this event
-        args: dict[str, Any] = {}
-        for (name, type_str, conv), topic in zip(spec.indexed, topics[1:], strict=True):
-            value = abi_decode([type_str], bytes.fromhex(topic[2:]))[0]
+        fast_topics, fast_data = spec.fast_topics, spec.fast_data
+        if fast_topics is not None:
+            args: dict[str, Any] = {name: conv(topics[k][2:]) for name, conv, k in fast_topics}
+        else:
+            args = {
+                name: conv(abi_decode([type_str], bytes.fromhex(topic[2:]))[0])
+                for (name, type_str, conv), topic in zip(spec.indexed, topics[1:], strict=True)
+            }
+        if not spec.data_types:
+            return args
+        if fast_data is not None and len(data) == fast_data[-1][3]:
+            for name, conv, start, end in fast_data:
+                args[name] = conv(data[start:end])
+            return args
+        values = abi_decode(list(spec.data_types), bytes.fromhex(data[2:]))
+        for name, conv, value in zip(spec.data_names, spec.data_converters, values, strict=True):
             args[name] = conv(value)
-        if spec.data_types:
-            values = abi_decode(list(spec.data_types), bytes.fromhex(data[2:]))
-            for name, conv, value in zip(
-                spec.data_names, spec.data_converters, values, strict=True
-            ):
-                args[name] = conv(value)
         return args
+
+    def decode_row(self, row: Any) -> DecodedLog:
+        """Decode a stored ``raw_logs`` row again (the same result as when it was synced)."""
+        return self.decode(
+            {
+                "address": row.address,
+                "topics": row.topics,
+                "data": row.data,
+                "blockNumber": hex(row.block_number),
+                "blockHash": row.block_hash,
+                "transactionHash": row.tx_hash,
+                "transactionIndex": hex(row.tx_index),
+                "logIndex": hex(row.log_index),
+            }
+        )

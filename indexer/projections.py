@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from indexer.chain import Deployment
+from indexer.db.bulk import bulk_insert
 from indexer.db.models import (
     PROJECT_STATE_FIELDS,
     STYLE_STATE_FIELDS,
@@ -83,7 +84,7 @@ class Projector:
         for table in _BULK_ORDER:
             rows = self._buffers[table]
             if rows:
-                self.session.execute(insert(table), rows)
+                bulk_insert(self.session, table.__table__, rows)
                 rows.clear()
         self._pending_tokens.clear()
 

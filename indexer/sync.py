@@ -21,19 +21,22 @@ halve when the provider refuses the range (too many results, range too large, ti
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from indexer.chain import ChainError, Deployment, RPCError, RPCUnreachableError, rpc_call
+from indexer.db.bulk import bulk_insert
 from indexer.db.models import ChainBlock, RawLog, SyncCursor
 from indexer.decode import DecodedLog, LogDecoder
 from indexer.projections import Projector, RollbackHook, log_ref, rollback_to
@@ -344,6 +347,17 @@ class Syncer:
         headers: dict[int, _Header],
         raw_logs: list[dict[str, Any]],
     ) -> None:
+        with _gc_paused():
+            self._store_chunk(start, end, head, headers, raw_logs)
+
+    def _store_chunk(
+        self,
+        start: int,
+        end: int,
+        head: int,
+        headers: dict[int, _Header],
+        raw_logs: list[dict[str, Any]],
+    ) -> None:
         decoded = sorted(
             (self.decoder.decode(entry) for entry in raw_logs),
             key=lambda d: (d.block_number, d.log_index),
@@ -358,14 +372,14 @@ class Syncer:
                 raise _CursorMoved
             if headers:
                 session.execute(
-                    insert(ChainBlock),
+                    ChainBlock.__table__.insert(),
                     [
                         {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash}
                         for h in headers.values()
                     ],
                 )
             if decoded:
-                session.execute(insert(RawLog), [_raw_row(d) for d in decoded])
+                bulk_insert(session, RawLog.__table__, [_raw_row(d) for d in decoded])
                 Projector(session, self.deployment).apply(decoded)
             for hook in self.chunk_hooks:
                 hook(session, decoded)
@@ -412,6 +426,22 @@ class Syncer:
         return True
 
 
+_TOPIC_COLUMNS = ("topic0", "topic1", "topic2", "topic3")
+_NO_TOPICS = [None] * 4
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic GC passes while a chunk's (acyclic) rows are built: they cost ~20% of a chunk."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _raw_row(d: DecodedLog) -> dict[str, Any]:
     return {
         **log_ref(d),
@@ -419,7 +449,6 @@ def _raw_row(d: DecodedLog) -> dict[str, Any]:
         "address": d.address,
         "contract": d.contract,
         "event": d.event,
-        "topics": d.topics,
+        **dict(zip(_TOPIC_COLUMNS, d.topics + _NO_TOPICS[len(d.topics) :], strict=True)),
         "data": d.data,
-        "args": d.args,
     }

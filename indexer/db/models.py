@@ -21,7 +21,6 @@ other uint256 amounts are :class:`~indexer.db.types.Wei` (exact ints).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -97,7 +96,11 @@ class ChainBlock(Base):
 
 
 class RawLog(Base):
-    """Every log of the deployment's contracts, decoded where the ABI knows its topic."""
+    """Every log of the deployment's contracts, as the node sent it (plus the event's name).
+
+    Decoded values live in the projections; ``indexer.decode.LogDecoder.decode_row`` decodes a
+    stored row again on demand.
+    """
 
     __tablename__ = "raw_logs"
     __table_args__ = (UniqueConstraint("block_hash", "tx_hash", "log_index"),)
@@ -105,16 +108,22 @@ class RawLog(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     block_hash: Mapped[str] = mapped_column(String(66))
-    tx_hash: Mapped[str] = mapped_column(String(66), index=True)
+    tx_hash: Mapped[str] = mapped_column(String(66))
     tx_index: Mapped[int] = mapped_column(Integer)
     log_index: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(String(42))
     contract: Mapped[str] = mapped_column(String(32))
     # "" when the topic is not in the contract's ABI
     event: Mapped[str] = mapped_column(String(64))
-    topics: Mapped[list[str]] = mapped_column(JSON)
+    topic0: Mapped[str | None] = mapped_column(String(66))
+    topic1: Mapped[str | None] = mapped_column(String(66))
+    topic2: Mapped[str | None] = mapped_column(String(66))
+    topic3: Mapped[str | None] = mapped_column(String(66))
     data: Mapped[str] = mapped_column(Text)
-    args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    @property
+    def topics(self) -> list[str]:
+        return [t for t in (self.topic0, self.topic1, self.topic2, self.topic3) if t is not None]
 
 
 class _LogRef:
@@ -289,17 +298,15 @@ class Token(_LogRef, Base):
     """A minted token: what its render and its sale's split need, from the Mint log."""
 
     __tablename__ = "tokens"
-    __table_args__ = (
-        UniqueConstraint("block_hash", "log_index"),
-        Index("ix_tokens_project_invocation", "project_id", "invocation"),
-    )
+    # keyed by token id (the raw log carries the log's unique key); few indexes: hot table
+    __table_args__ = (Index("ix_tokens_project_invocation", "project_id", "invocation"),)
 
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"))
     invocation: Mapped[int] = mapped_column(BigInteger)
     # current owner (follows Transfer logs); minter = the Mint's recipient
     owner: Mapped[str] = mapped_column(String(42), index=True)
-    minter: Mapped[str] = mapped_column(String(42), index=True)
+    minter: Mapped[str] = mapped_column(String(42))
     hash: Mapped[str] = mapped_column(String(66))
     # the preview seed of mintWithSeed (MintedWithSeed), else NULL
     seed: Mapped[int | None] = mapped_column(Wei)
@@ -308,14 +315,13 @@ class Token(_LogRef, Base):
     platform_amount: Mapped[int] = mapped_column(Wei)
     creator_pool: Mapped[int] = mapped_column(Wei)
     # log position of the Mint (for state-as-of-the-mint queries)
-    pos: Mapped[int] = mapped_column(BigInteger, index=True)
+    pos: Mapped[int] = mapped_column(BigInteger)
 
 
 class TokenTransfer(_LogRef, Base):
     """An ERC-721 Transfer (mints included, from the zero address)."""
 
     __tablename__ = "token_transfers"
-    __table_args__ = (UniqueConstraint("block_hash", "log_index"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     token_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -278,30 +278,34 @@ def emitter_deployment(anvil: Anvil, folder: Path, platform_bps: int = 1000) -> 
 # ─────────────────────────────────────────── real contracts ───────────────────────────────────────
 
 
-def deploy_contracts(anvil: Anvil, out_dir: Path, timeout: float = 240) -> Path:
-    """Run scripts/deploy.py with brownie against ``anvil``; returns the deployment file."""
-    if not (BROWNIE.is_file() and DEPLOY_SCRIPT.is_file()):
-        raise FileNotFoundError(f"{DEPLOY_SCRIPT} or {BROWNIE} missing")
-    env = {
-        **os.environ,
-        "PATH": f"{ANVIL.parent}:{REPO / 'node_modules' / '.bin'}:{REPO / 'bin'}:{os.environ['PATH']}",
-        "SOLCX_BINARY_PATH": str(REPO / ".solcx"),
-        "HF_HUB_OFFLINE": "1",
-        "STYLELEDGER_RPC_URL": anvil.url,
-        "STYLELEDGER_DEPLOYMENTS_DIR": str(out_dir),
-    }
+def deploy_contracts(anvil: Anvil, out_dir: Path, timeout: float = 300, **env: str) -> Path:
+    """scripts/deploy.py (brownie's environment, web3 transactions) against ``anvil``.
+
+    ``env``: the script's settings (PLATFORM_BPS, CHALLENGE_DELAY...). Returns the deployment
+    file it wrote into ``out_dir``.
+    """
+    python = BROWNIE.parent / "python"
+    if not (python.is_file() and DEPLOY_SCRIPT.is_file()):
+        raise FileNotFoundError(f"{DEPLOY_SCRIPT} or {python} missing")
     done = subprocess.run(
-        [str(BROWNIE), "run", "scripts/deploy.py", "--network", "anvil-external"],
+        [str(python), str(DEPLOY_SCRIPT), "--rpc-url", anvil.url],
         cwd=REPO,
-        env=env,
+        env={
+            **os.environ,
+            "PATH": f"{ANVIL.parent}:{REPO / 'node_modules' / '.bin'}:{REPO / 'bin'}:"
+            f"{os.environ['PATH']}",
+            "SOLCX_BINARY_PATH": str(REPO / ".solcx"),
+            "HF_HUB_OFFLINE": "1",
+            "STYLELEDGER_DEPLOYMENTS_DIR": str(out_dir),
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=timeout,
     )
     if done.returncode != 0:
         raise RuntimeError(f"deploy.py failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    chain_id = int(anvil.rpc("eth_chainId"), 16)
-    return out_dir / f"{chain_id}.json"
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 # ───────────────────────────────────────────── dumps ──────────────────────────────────────────────

@@ -29,6 +29,7 @@ from indexer.db.models import (
     Token,
 )
 from indexer.db.queries import project_at, resolve_keywords_at, resolve_keywords_for_token
+from indexer.decode import LogDecoder
 from indexer.sync import Syncer
 
 pytestmark = pytest.mark.chain
@@ -162,7 +163,9 @@ def test_projections_and_keyword_history(
         deposit = s.scalars(select(Deposit)).one()
         assert (deposit.kind, deposit.amount) == ("sale", 123)
         assert s.scalars(select(Claim.amount)).one() == 60
-        assert s.scalars(select(RawLog)).all()[0].event == "PlatformBpsUpdated"
+        first = s.scalars(select(RawLog).order_by(RawLog.block_number)).first()
+        assert first.event == "PlatformBpsUpdated" and len(first.topics) == 1
+        assert LogDecoder(load_deployment(emitters.path)).decode_row(first).args == {"bps": 1000}
 
 
 def checksum(address: str) -> str:

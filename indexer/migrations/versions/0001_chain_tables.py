@@ -144,9 +144,11 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=42), nullable=False),
         sa.Column("contract", sa.String(length=32), nullable=False),
         sa.Column("event", sa.String(length=64), nullable=False),
-        sa.Column("topics", sa.JSON(), nullable=False),
+        sa.Column("topic0", sa.String(length=66), nullable=True),
+        sa.Column("topic1", sa.String(length=66), nullable=True),
+        sa.Column("topic2", sa.String(length=66), nullable=True),
+        sa.Column("topic3", sa.String(length=66), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("args", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("block_hash", "tx_hash", "log_index"),
     )
@@ -154,7 +156,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_raw_logs_block_number"), ["block_number"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_raw_logs_tx_hash"), ["tx_hash"], unique=False)
 
     op.create_table(
         "root_posts",
@@ -248,7 +249,6 @@ def upgrade() -> None:
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("block_hash", "log_index"),
     )
     with op.batch_alter_table("token_transfers", schema=None) as batch_op:
         batch_op.create_index(
@@ -387,13 +387,10 @@ def upgrade() -> None:
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["project_id"], ["projects.project_id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("token_id"),
-        sa.UniqueConstraint("block_hash", "log_index"),
     )
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tokens_block_number"), ["block_number"], unique=False)
-        batch_op.create_index(batch_op.f("ix_tokens_minter"), ["minter"], unique=False)
         batch_op.create_index(batch_op.f("ix_tokens_owner"), ["owner"], unique=False)
-        batch_op.create_index(batch_op.f("ix_tokens_pos"), ["pos"], unique=False)
         batch_op.create_index(
             "ix_tokens_project_invocation", ["project_id", "invocation"], unique=False
         )
@@ -403,9 +400,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_index("ix_tokens_project_invocation")
-        batch_op.drop_index(batch_op.f("ix_tokens_pos"))
         batch_op.drop_index(batch_op.f("ix_tokens_owner"))
-        batch_op.drop_index(batch_op.f("ix_tokens_minter"))
         batch_op.drop_index(batch_op.f("ix_tokens_block_number"))
 
     op.drop_table("tokens")
@@ -445,7 +440,6 @@ def downgrade() -> None:
 
     op.drop_table("root_posts")
     with op.batch_alter_table("raw_logs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_raw_logs_tx_hash"))
         batch_op.drop_index(batch_op.f("ix_raw_logs_block_number"))
 
     op.drop_table("raw_logs")

@@ -1,0 +1,149 @@
+"""Sync throughput: index 10,000 mints from anvil, next to the raw eth_getLogs rate of the range.
+
+Each mint is what ArtCore emits for it: an ERC-721 ``Transfer`` and a ``Mint`` (20,000 logs).
+With the real contracts deployed (scripts/deploy.py) they come from ``ArtCore.mint``; until
+then from emitters at the contracts' addresses with the real ABIs (the indexer cannot tell).
+The transactions are sent in JSON-RPC batches with automine off, then mined, ~1,000 a block.
+
+raw     = best of 3: ``eth_getLogs`` over the whole range (JSON parsed), 10,000-block requests
+sync    = best of 3: ``Syncer.run_once()`` into a fresh SQLite database (default settings):
+          reads, decodes, writes raw logs and projections (tokens, transfers), one transaction
+          per chunk
+figures = logs / seconds for each, and their ratio (goal >= 0.5).
+
+    .venv/bin/python -m bench.indexer_sync [--mints 10000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "indexer"))
+
+from chainkit import Anvil, emitter_deployment, start_anvil  # noqa: E402
+
+from bench.results import record  # noqa: E402
+from indexer.chain import load_deployment  # noqa: E402
+from indexer.db.base import make_engine, make_session_factory  # noqa: E402
+from indexer.db.migrate import upgrade_database  # noqa: E402
+from indexer.sync import Syncer, rpc_log_source  # noqa: E402
+
+BATCH = 500
+PER_BLOCK = 1_000
+
+
+def send_batched(anvil: Anvil, txs: list[dict[str, str]]) -> None:
+    for i in range(0, len(txs), BATCH):
+        calls = [("eth_sendTransaction", [tx]) for tx in txs[i : i + BATCH]]
+        answers = anvil.w3.provider.make_batch_request(calls)  # type: ignore[arg-type]
+        errors = [a["error"] for a in answers if "error" in a]  # type: ignore[union-attr]
+        if errors:
+            raise RuntimeError(f"sending failed: {errors[:3]}")
+
+
+def make_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
+    """A deployment whose ArtCore emitted ``mints`` Transfer + Mint pairs; its file's path."""
+    em = emitter_deployment(anvil, folder)
+    em.core.emit("PlatformBpsUpdated", bps=1000)
+    em.core.emit(
+        "ProjectCreated", projectId=1, author=em.core.address, name="bench", prompt="ink wash",
+        modelId=b"\x01" * 32, settings=(20, 750, 128, 128, "ddim"), price=10**16,
+        maxSupply=10**6, previewMint=False,
+    )  # fmt: skip
+    anvil.rpc("evm_setAutomine", False)
+    accounts = anvil.accounts
+    nonces = {a: int(anvil.rpc("eth_getTransactionCount", a, "pending"), 16) for a in accounts}
+    txs = []
+    for i in range(mints):
+        token_id, to = 1_000_000 + i, accounts[i % len(accounts)]
+        for event, args in (
+            ("Transfer", {"from": "0x" + "00" * 20, "to": to, "tokenId": token_id}),
+            (
+                "Mint",
+                {"to": to, "tokenId": token_id, "projectId": 1,
+                 "hash": token_id.to_bytes(32, "big"), "price": 10**16},
+            ),
+        ):  # fmt: skip
+            sender = accounts[i % len(accounts)]
+            txs.append(
+                {
+                    "from": sender,
+                    "nonce": hex(nonces[sender]),
+                    "to": em.core.address,
+                    "data": em.core.calldata(event, **args),
+                    "gas": hex(40_000),
+                }
+            )
+            nonces[sender] += 1
+    for i in range(0, len(txs), PER_BLOCK):  # a big pool slows anvil down: mine as we go
+        send_batched(anvil, txs[i : i + PER_BLOCK])
+        anvil.mine(1)
+    anvil.rpc("evm_setAutomine", True)
+    if int(anvil.rpc("eth_getBlockTransactionCountByNumber", "pending") or "0x0", 16):
+        raise RuntimeError("transactions left unmined: raise the block gas limit")
+    return em.path
+
+
+def raw_rate(anvil: Anvil, start: int, end: int, addresses: list[str], chunk: int) -> float:
+    source = rpc_log_source(anvil.w3)
+    best = float("inf")
+    count = 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        count = 0
+        for lo in range(start, end + 1, chunk):
+            count += len(source(lo, min(end, lo + chunk - 1), addresses))
+        best = min(best, time.perf_counter() - t0)
+    return count / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mints", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    anvil = start_anvil("--gas-limit", str(PER_BLOCK * 50_000), "--accounts", "20")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            path = make_mints(anvil, Path(tmp), args.mints)
+            print(f"minted {args.mints} in {time.perf_counter() - t0:.1f} s, head {anvil.head()}")
+            deployment = load_deployment(path)
+            head = anvil.head()
+            raw = raw_rate(anvil, deployment.deploy_block, head, deployment.addresses, 10_000)
+            seconds = float("inf")
+            for run in range(3):  # best of 3, each into a fresh database
+                url = args.database_url or f"sqlite:///{tmp}/bench-{run}.sqlite"
+                engine = make_engine(url)
+                upgrade_database(engine)
+                syncer = Syncer(anvil.w3, deployment, make_session_factory(engine))
+                t0 = time.perf_counter()
+                progress = syncer.run_once()
+                seconds = min(seconds, time.perf_counter() - t0)
+                engine.dispose()
+                if args.database_url:
+                    break
+    finally:
+        anvil.stop()
+    rate = progress.logs / seconds
+    figures = {
+        "sync_events_per_s": round(rate),
+        "sync_ratio_to_raw_getlogs": round(rate / raw, 3),
+    }
+    print(
+        f"{progress.logs} logs over {head - deployment.deploy_block + 1} blocks: sync "
+        f"{seconds:.2f} s = {rate:,.0f} logs/s; raw getLogs {raw:,.0f} logs/s; "
+        f"ratio {rate / raw:.3f} ({progress.chunks} chunks)"
+    )
+    if not args.no_record:
+        record(figures)
+
+
+if __name__ == "__main__":
+    main()
