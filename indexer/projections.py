@@ -333,7 +333,9 @@ def on_minted_with_seed(p: Projector, log: DecodedLog) -> None:
 
 def on_transfer(p: Projector, log: DecodedLog) -> None:
     a = log.args or {}
-    token_id = a.get("tokenId", a.get("2"))
+    if a["from"] == ZERO_ADDRESS:
+        return  # a mint: its Mint log records the minter and the first owner
+    token_id = a["tokenId"]
     p.buffer(
         TokenTransfer,
         {
@@ -344,8 +346,6 @@ def on_transfer(p: Projector, log: DecodedLog) -> None:
             "pos": log.pos,
         },
     )
-    if a["from"] == ZERO_ADDRESS:
-        return  # a mint: the Mint log sets the owner
     p.flush()
     p.session.execute(update(Token).where(Token.token_id == token_id).values(owner=a["to"]))
 
@@ -489,8 +489,8 @@ def rollback_to(session: Session, block: int, hooks: Iterable[RollbackHook] = ()
             .order_by(TokenTransfer.pos.desc())
             .limit(1)
         ).first()
-        if last_to is not None:
-            session.execute(update(Token).where(Token.token_id == token_id).values(owner=last_to))
+        owner = last_to if last_to is not None else Token.minter  # no transfer left: the minter
+        session.execute(update(Token).where(Token.token_id == token_id).values(owner=owner))
 
 
 def _rollback_versions(session: Session, block: int, cut: int) -> None:

@@ -6,10 +6,11 @@ The loop (:meth:`Syncer.step`):
    stored hashes are walked down (one batched request) to the newest block still on the chain,
    the *ancestor*; everything written after it is rolled back (:func:`rollback_to`) and the
    cursor moves back to ``ancestor + 1``.
-2. **Read a chunk** ``[start, end]``: the headers of its blocks within ``reorg_window`` of the
-   head (one batched request; older blocks are taken as final), checked to link to each other
-   and to the stored parent; then one ``eth_getLogs`` over the three contracts' addresses; then
-   ``end``'s hash again. If anything moved in between, nothing is written and the loop goes
+2. **Read a chunk** ``[start, end]``: one ``eth_getLogs`` over the three contracts' addresses
+   and, alongside it (a second thread), the headers of the chunk's blocks within
+   ``reorg_window`` of the head (one batched request; older blocks are taken as final), checked
+   to link to each other, to the stored parent and to the logs' block hashes; then ``end``'s
+   hash again. If anything moved in between, nothing is written and the loop goes
    round (the reorg check then sees what happened).
 3. **Write the chunk in one transaction**: the cursor advanced by compare-and-swap (a second
    indexer on the same database cannot double-apply), block hashes, raw logs, projections,
@@ -26,6 +27,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +38,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from indexer.chain import ChainError, Deployment, RPCError, RPCUnreachableError, rpc_call
-from indexer.db.bulk import bulk_insert
+from indexer.db.bulk import bulk_insert_rows
 from indexer.db.models import ChainBlock, RawLog, SyncCursor
 from indexer.decode import DecodedLog, LogDecoder
-from indexer.projections import Projector, RollbackHook, log_ref, rollback_to
+from indexer.projections import Projector, RollbackHook, rollback_to
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +160,7 @@ class Syncer:
         self.chain_id = deployment.chain_id
         self.progress: SyncProgress | None = None
         self._ceiling, self._ceiling_left = self.max_chunk_size, 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headers")
 
     # ── public ──
 
@@ -208,8 +211,9 @@ class Syncer:
             return False
         end = min(target, start + self.chunk_size - 1)
         try:
-            headers, raw_logs = self._read_chunk(start, end, head)
-            self._write_chunk(start, end, head, headers, raw_logs)
+            with _gc_paused():  # a chunk's objects are acyclic: GC passes over them are waste
+                headers, raw_logs = self._read_chunk(start, end, head)
+                self._write_chunk(start, end, head, headers, raw_logs)
         except (_ChainMoved, _CursorMoved):
             return True
         except (RPCError, requests.Timeout) as exc:
@@ -315,7 +319,12 @@ class Syncer:
         self, start: int, end: int, head: int
     ) -> tuple[dict[int, _Header], list[dict[str, Any]]]:
         low = min(end, max(start, head - self.reorg_window + 1))
-        fetched = self._headers(range(low, end + 1))
+        # the headers travel while getLogs runs; `end` is asked for again after both
+        pending = self._pool.submit(self._headers, range(low, end + 1))
+        try:
+            raw_logs = self.log_source(start, end, self.deployment.addresses)
+        finally:
+            fetched = pending.result()
         if any(h is None for h in fetched.values()):
             raise _ChainMoved
         headers: dict[int, _Header] = fetched  # type: ignore[assignment]
@@ -327,7 +336,6 @@ class Syncer:
                 parent = session.get(ChainBlock, start - 1)
                 if parent is not None and parent.hash != headers[start].parent_hash:
                     raise _ChainMoved
-        raw_logs = self.log_source(start, end, self.deployment.addresses)
         again = self._headers([end])[end]
         if again is None or again.hash != headers[end].hash:
             raise _ChainMoved
@@ -347,21 +355,11 @@ class Syncer:
         headers: dict[int, _Header],
         raw_logs: list[dict[str, Any]],
     ) -> None:
-        with _gc_paused():
-            self._store_chunk(start, end, head, headers, raw_logs)
-
-    def _store_chunk(
-        self,
-        start: int,
-        end: int,
-        head: int,
-        headers: dict[int, _Header],
-        raw_logs: list[dict[str, Any]],
-    ) -> None:
-        decoded = sorted(
-            (self.decoder.decode(entry) for entry in raw_logs),
-            key=lambda d: (d.block_number, d.log_index),
-        )
+        decode = self.decoder.decode
+        decoded = [decode(entry) for entry in raw_logs]
+        order = [(d.block_number, d.log_index) for d in decoded]
+        if order != sorted(order):  # nodes answer in chain order; be sure anyway
+            decoded.sort(key=lambda d: (d.block_number, d.log_index))
         with self.session_factory() as session, session.begin():
             moved = session.execute(
                 update(SyncCursor)
@@ -379,7 +377,9 @@ class Syncer:
                     ],
                 )
             if decoded:
-                bulk_insert(session, RawLog.__table__, [_raw_row(d) for d in decoded])
+                bulk_insert_rows(
+                    session, RawLog.__table__, _RAW_COLUMNS, [_raw_row(d) for d in decoded]
+                )
                 Projector(session, self.deployment).apply(decoded)
             for hook in self.chunk_hooks:
                 hook(session, decoded)
@@ -426,13 +426,10 @@ class Syncer:
         return True
 
 
-_TOPIC_COLUMNS = ("topic0", "topic1", "topic2", "topic3")
-_NO_TOPICS = [None] * 4
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic GC passes while a chunk's (acyclic) rows are built: they cost ~20% of a chunk."""
+    """No cyclic GC passes while a chunk is read and written (they cost ~20% of a chunk); the
+    collector runs as usual between chunks."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -442,13 +439,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _raw_row(d: DecodedLog) -> dict[str, Any]:
-    return {
-        **log_ref(d),
-        "tx_index": d.tx_index,
-        "address": d.address,
-        "contract": d.contract,
-        "event": d.event,
-        **dict(zip(_TOPIC_COLUMNS, d.topics + _NO_TOPICS[len(d.topics) :], strict=True)),
-        "data": d.data,
-    }
+_RAW_COLUMNS = (
+    "block_number", "block_hash", "tx_hash", "tx_index", "log_index", "address", "contract",
+    "event", "topic0", "topic1", "topic2", "topic3", "data",
+)  # fmt: skip
+
+
+def _raw_row(d: DecodedLog) -> tuple[Any, ...]:
+    topics = d.topics
+    n = len(topics)
+    return (
+        d.block_number, d.block_hash, d.tx_hash, d.tx_index, d.log_index, d.address, d.contract,
+        d.event,
+        topics[0] if n > 0 else None,
+        topics[1] if n > 1 else None,
+        topics[2] if n > 2 else None,
+        topics[3] if n > 3 else None,
+        d.data,
+    )  # fmt: skip

@@ -37,17 +37,24 @@ def _converter(column_type: Any, dialect: str) -> Convert | None:
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys, values as the ORM takes them) into ``table``."""
+    if rows:
+        names = list(rows[0])
+        bulk_insert_rows(session, table, names, [tuple(row[n] for n in names) for row in rows])
+
+
+def bulk_insert_rows(
+    session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT tuples of values for the columns ``names`` into ``table``."""
     if not rows:
         return
     conn = session.connection()
     dialect = conn.dialect.name
-    names = list(rows[0])
     converters = [_converter(table.c[name].type, dialect) for name in names]
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-    if not any(converters):
-        data = [tuple(row[n] for n in names) for row in rows]
-    else:
-        pairs = list(zip(names, converters, strict=True))
-        data = [tuple(c(row[n]) if c else row[n] for n, c in pairs) for row in rows]
-    conn.exec_driver_sql(sql, data)  # type: ignore[arg-type]
+    if any(converters):
+        rows = [
+            tuple(c(v) if c else v for c, v in zip(converters, row, strict=True)) for row in rows
+        ]
+    conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]

@@ -319,7 +319,7 @@ class Token(_LogRef, Base):
 
 
 class TokenTransfer(_LogRef, Base):
-    """An ERC-721 Transfer (mints included, from the zero address)."""
+    """An ERC-721 Transfer after the mint (a mint's own Transfer is the token row)."""
 
     __tablename__ = "token_transfers"
 
