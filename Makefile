@@ -80,6 +80,7 @@ bench: install compile
 	$(PY) -m bench.keyword_control
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement
+	$(PY) -m bench.indexer_sync
 	$(PY) -m bench.report
 
 demo: install compile
