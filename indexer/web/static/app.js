@@ -319,9 +319,9 @@ async function registerStyle(event) {
   try {
     const registry = contract("StyleRegistry");
     const payout = String(data.get("payout")).trim() || state.account;
-    await send("Register style", registry.registerStyle(String(data.get("name")).trim(), keywords, payout, String(data.get("uri")).trim()));
+    const receipt = await send("Register style", registry.registerStyle(String(data.get("name")).trim(), keywords, payout, String(data.get("uri")).trim()));
     form.reset();
-    await waitForIndexer(loadStyles);
+    await waitForIndexer(receipt, loadStyles);
   } catch (error) {
     log(`Register failed: ${explainError(error)}`, "error");
   }
@@ -329,8 +329,8 @@ async function registerStyle(event) {
 
 async function optOut(styleId) {
   try {
-    await send(`Opt out style ${styleId}`, contract("StyleRegistry").optOut(styleId));
-    await waitForIndexer(loadStyles);
+    const receipt = await send(`Opt out style ${styleId}`, contract("StyleRegistry").optOut(styleId));
+    await waitForIndexer(receipt, loadStyles);
   } catch (error) {
     log(`Opt out failed: ${explainError(error)}`, "error");
   }
@@ -338,16 +338,16 @@ async function optOut(styleId) {
 
 async function optIn(styleId) {
   try {
-    await send(`Opt in style ${styleId}`, contract("StyleRegistry").optIn(styleId));
-    await waitForIndexer(loadStyles);
+    const receipt = await send(`Opt in style ${styleId}`, contract("StyleRegistry").optIn(styleId));
+    await waitForIndexer(receipt, loadStyles);
   } catch (error) {
     log(`Opt in failed: ${explainError(error)}`, "error");
   }
 }
 
-// Reload once the indexer has seen the wallet's latest block.
-async function waitForIndexer(reload, timeoutMs = 30_000) {
-  const target = await state.provider.getBlockNumber();
+// Reload once the indexer has indexed the block of the transaction's receipt.
+async function waitForIndexer(receipt, reload, timeoutMs = 30_000) {
+  const target = receipt.blockNumber;
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     const health = await api("/health").catch(() => null);
@@ -390,11 +390,11 @@ async function loadEarnings() {
 async function claim() {
   try {
     const ticket = await api(`/accounts/${state.account}/claim`);
-    await send(
+    const receipt = await send(
       `Claim ${eth(ticket.claimable_wei)} ETH`,
       contract("PayoutDistributor").claim(ticket.account, BigInt(ticket.cumulative_wei), ticket.proof),
     );
-    await waitForIndexer(loadEarnings);
+    await waitForIndexer(receipt, loadEarnings);
   } catch (error) {
     log(`Claim failed: ${explainError(error)}`, "error");
   }
