@@ -1,9 +1,9 @@
 """Sync throughput: index 10,000 mints from anvil, next to the raw eth_getLogs rate of the range.
 
-Each mint is what ArtCore emits for it: an ERC-721 ``Transfer`` and a ``Mint`` (20,000 logs).
-With the real contracts deployed (scripts/deploy.py) they come from ``ArtCore.mint``; until
-then from emitters at the contracts' addresses with the real ABIs (the indexer cannot tell).
-The transactions are sent in JSON-RPC batches with automine off, then mined, ~1,000 a block.
+The contracts are deployed by scripts/deploy.py and 20 accounts call ``ArtCore.mint`` 10,000
+times: an ERC-721 ``Transfer`` and a ``Mint`` each (20,000 logs). The transactions are sent in
+JSON-RPC batches with automine off and mined ~1,000 a block. (``--emitters``: the same logs from
+stand-in emitters with the real ABIs, without brownie.)
 
 raw     = best of 3: ``eth_getLogs`` over the whole range (JSON parsed), 10,000-block requests
 sync    = best of 3: ``Syncer.run_once()`` into a fresh SQLite database (default settings):
@@ -17,6 +17,7 @@ figures = logs / seconds for each, and their ratio (goal >= 0.5).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -25,7 +26,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "indexer"))
 
-from chainkit import Anvil, emitter_deployment, start_anvil  # noqa: E402
+from chainkit import (  # noqa: E402
+    Anvil,
+    deploy_contracts,
+    emitter_deployment,
+    load_abi,
+    start_anvil,
+)
+from eth_utils import keccak  # noqa: E402
 
 from bench.results import record  # noqa: E402
 from indexer.chain import load_deployment  # noqa: E402
@@ -35,6 +43,8 @@ from indexer.sync import Syncer, rpc_log_source  # noqa: E402
 
 BATCH = 500
 PER_BLOCK = 1_000
+PRICE = 10**16
+MINT_TOPIC = "0x" + keccak(text="Mint(address,uint256,uint256,bytes32,uint256)").hex()
 
 
 def send_batched(anvil: Anvil, txs: list[dict[str, str]]) -> None:
@@ -46,6 +56,48 @@ def send_batched(anvil: Anvil, txs: list[dict[str, str]]) -> None:
             raise RuntimeError(f"sending failed: {errors[:3]}")
 
 
+def mine_all(anvil: Anvil, txs: list[dict[str, str]]) -> None:
+    """Send ``txs`` in batches with automine off, mining ~PER_BLOCK a block; all must succeed."""
+    anvil.rpc("evm_setAutomine", False)
+    for i in range(0, len(txs), PER_BLOCK):  # a big pool slows anvil down: mine as we go
+        send_batched(anvil, txs[i : i + PER_BLOCK])
+        anvil.mine(1)
+    anvil.rpc("evm_setAutomine", True)
+    if int(anvil.rpc("eth_getBlockTransactionCountByNumber", "pending") or "0x0", 16):
+        raise RuntimeError("transactions left unmined: raise the block gas limit")
+
+
+def real_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
+    """scripts/deploy.py, a project, then ``mints`` calls of ArtCore.mint from 20 accounts."""
+    path = deploy_contracts(anvil, folder)
+    document = json.loads(path.read_text())
+    core = anvil.w3.eth.contract(
+        address=document["contracts"]["ArtCore"]["address"], abi=load_abi("ArtCore")
+    )
+    author, *collectors = anvil.accounts
+    anvil.w3.eth.wait_for_transaction_receipt(
+        core.functions.createProject(
+            "bench", "ink wash", b"\x01" * 32, (20, 750, 128, 128, "ddim"), PRICE, 10**6, False
+        ).transact({"from": author})
+    )
+    data = core.encode_abi("mint", args=[1])
+    nonces = {a: int(anvil.rpc("eth_getTransactionCount", a, "pending"), 16) for a in collectors}
+    txs = []
+    for i in range(mints):
+        sender = collectors[i % len(collectors)]
+        txs.append(
+            {"from": sender, "to": core.address, "data": data, "value": hex(PRICE),
+             "gas": hex(150_000), "nonce": hex(nonces[sender])}
+        )  # fmt: skip
+        nonces[sender] += 1
+    mine_all(anvil, txs)
+    logs = anvil.rpc("eth_getLogs", {"fromBlock": hex(document["deployBlock"]), "toBlock": "latest",
+                                     "address": core.address, "topics": [MINT_TOPIC]})  # fmt: skip
+    if len(logs) != mints:
+        raise RuntimeError(f"{len(logs)} Mint logs for {mints} mints")
+    return path
+
+
 def make_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
     """A deployment whose ArtCore emitted ``mints`` Transfer + Mint pairs; its file's path."""
     em = emitter_deployment(anvil, folder)
@@ -55,7 +107,6 @@ def make_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
         modelId=b"\x01" * 32, settings=(20, 750, 128, 128, "ddim"), price=10**16,
         maxSupply=10**6, previewMint=False,
     )  # fmt: skip
-    anvil.rpc("evm_setAutomine", False)
     accounts = anvil.accounts
     nonces = {a: int(anvil.rpc("eth_getTransactionCount", a, "pending"), 16) for a in accounts}
     txs = []
@@ -80,12 +131,7 @@ def make_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
                 }
             )
             nonces[sender] += 1
-    for i in range(0, len(txs), PER_BLOCK):  # a big pool slows anvil down: mine as we go
-        send_batched(anvil, txs[i : i + PER_BLOCK])
-        anvil.mine(1)
-    anvil.rpc("evm_setAutomine", True)
-    if int(anvil.rpc("eth_getBlockTransactionCountByNumber", "pending") or "0x0", 16):
-        raise RuntimeError("transactions left unmined: raise the block gas limit")
+    mine_all(anvil, txs)
     return em.path
 
 
@@ -107,12 +153,18 @@ def main() -> None:
     parser.add_argument("--mints", type=int, default=10_000)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--emitters",
+        action="store_true",
+        help="emitters instead of the real contracts (no brownie)",
+    )
     args = parser.parse_args()
-    anvil = start_anvil("--gas-limit", str(PER_BLOCK * 50_000), "--accounts", "20")
+    anvil = start_anvil("--gas-limit", str(PER_BLOCK * 160_000), "--accounts", "21")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            path = make_mints(anvil, Path(tmp), args.mints)
+            make = make_mints if args.emitters else real_mints
+            path = make(anvil, Path(tmp), args.mints)
             print(f"minted {args.mints} in {time.perf_counter() - t0:.1f} s, head {anvil.head()}")
             deployment = load_deployment(path)
             head = anvil.head()

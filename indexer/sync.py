@@ -7,10 +7,11 @@ The loop (:meth:`Syncer.step`):
    the *ancestor*; everything written after it is rolled back (:func:`rollback_to`) and the
    cursor moves back to ``ancestor + 1``.
 2. **Read a chunk** ``[start, end]``: one ``eth_getLogs`` over the three contracts' addresses
-   and, alongside it (a second thread), the headers of the chunk's blocks within
-   ``reorg_window`` of the head (one batched request; older blocks are taken as final), checked
-   to link to each other, to the stored parent and to the logs' block hashes; then ``end``'s
-   hash again. If anything moved in between, nothing is written and the loop goes
+   and, alongside it (a second thread), a sample of the chunk's block headers within
+   ``reorg_window`` of the head (``end``, ``end - 1``, ``end - 2``, ``end - 4``... and the first;
+   one batched request; older blocks are taken as final), checked to link to each other, to the
+   stored parent and to the logs' block hashes; then ``end``'s hash again. Blocks with logs keep
+   their hashes too. If anything moved in between, nothing is written and the loop goes
    round (the reorg check then sees what happened).
 3. **Write the chunk in one transaction**: the cursor advanced by compare-and-swap (a second
    indexer on the same database cannot double-apply), block hashes, raw logs, projections,
@@ -122,7 +123,21 @@ class SyncProgress:
 class _Header:
     number: int
     hash: str
-    parent_hash: str
+    parent_hash: str | None
+
+
+def _sample(low: int, end: int) -> list[int]:
+    """Blocks whose hashes a chunk keeps: ``low``, ``end`` and ``end - 2**k`` down to ``low``.
+
+    A reorg of depth d then finds a kept ancestor at most ~2d blocks down (rolled back and read
+    again: exact, a little more work) with log2(window) headers a chunk instead of window.
+    """
+    numbers = {low, end}
+    step = 1
+    while end - step > low:
+        numbers.add(end - step)
+        step *= 2
+    return sorted(numbers)
 
 
 class Syncer:
@@ -319,8 +334,9 @@ class Syncer:
         self, start: int, end: int, head: int
     ) -> tuple[dict[int, _Header], list[dict[str, Any]]]:
         low = min(end, max(start, head - self.reorg_window + 1))
+        numbers = _sample(low, end)
         # the headers travel while getLogs runs; `end` is asked for again after both
-        pending = self._pool.submit(self._headers, range(low, end + 1))
+        pending = self._pool.submit(self._headers, numbers)
         try:
             raw_logs = self.log_source(start, end, self.deployment.addresses)
         finally:
@@ -328,8 +344,8 @@ class Syncer:
         if any(h is None for h in fetched.values()):
             raise _ChainMoved
         headers: dict[int, _Header] = fetched  # type: ignore[assignment]
-        for n in range(low + 1, end + 1):
-            if headers[n].parent_hash != headers[n - 1].hash:
+        for n in numbers:
+            if n - 1 in headers and headers[n].parent_hash != headers[n - 1].hash:
                 raise _ChainMoved
         if low == start:
             with self.session_factory() as session:
@@ -339,9 +355,15 @@ class Syncer:
         again = self._headers([end])[end]
         if again is None or again.hash != headers[end].hash:
             raise _ChainMoved
+        # `end` did not move, so neither did its ancestors: the logs' block hashes are the chain's
         for entry in raw_logs:
-            header = headers.get(int(entry["blockNumber"], 16))
-            if header is not None and header.hash != entry["blockHash"].lower():
+            number = int(entry["blockNumber"], 16)
+            block_hash = entry["blockHash"].lower()
+            known = headers.get(number)
+            if known is None:
+                if number >= low:
+                    headers[number] = _Header(number, block_hash, None)
+            elif known.hash != block_hash:
                 raise _ChainMoved
         return headers, raw_logs
 
