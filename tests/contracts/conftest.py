@@ -10,7 +10,7 @@ outlive the test. Plain helpers (``reverts_with``, ``emitted``) live in helpers.
 from __future__ import annotations
 
 import pytest
-from helpers import PAYOUT_DELAY
+from helpers import MODEL_ID, PAYOUT_DELAY, PRICE, PROMPT, SETTINGS
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +48,37 @@ def registry(StyleRegistry, owner, curator):
     contract = StyleRegistry.deploy(owner, PAYOUT_DELAY, {"from": owner})
     contract.grantRole(contract.CURATOR_ROLE(), curator, {"from": owner})
     return contract
+
+
+@pytest.fixture(scope="module")
+def distributor(PayoutDistributor, owner, settler, guardian):
+    """PayoutDistributor with no challenge delay (roots claimable at once), core set below."""
+    return PayoutDistributor.deploy(owner, settler, guardian, 0, {"from": owner})
+
+
+@pytest.fixture(scope="module")
+def core(ArtCore, distributor, owner, platform):
+    """ArtCore wired to `distributor` (which accepts its deposits)."""
+    contract = ArtCore.deploy("StyleLedger", "STYLE", owner, platform, distributor, {"from": owner})
+    distributor.setCore(contract, {"from": owner})
+    return contract
+
+
+@pytest.fixture
+def make_project(core, author):
+    """``make_project(price=..., max_supply=..., preview=..., sender=...)`` -> new project id."""
+
+    def make(price=PRICE, max_supply=100, preview=True, sender=None, prompt=PROMPT):
+        tx = core.createProject(
+            "Lilies", prompt, MODEL_ID, SETTINGS, price, max_supply, preview,
+            {"from": sender or author},
+        )  # fmt: skip
+        return tx.events["ProjectCreated"]["projectId"]
+
+    return make
+
+
+@pytest.fixture
+def project(make_project):
+    """Project 1 by `author`: PRICE wei, 100 tokens, preview minting allowed."""
+    return make_project()

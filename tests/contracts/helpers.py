@@ -54,3 +54,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
+
+
+# The shared ArtCore project (`project` fixture in conftest.py).
+PRICE = 10**16
+PROMPT = "monet water lilies at dawn"
+MODEL_ID = bytes.fromhex("ab" * 32)
+SETTINGS = (20, 750, 128, 128, "ddim")  # steps, guidanceX100, width, height, scheduler

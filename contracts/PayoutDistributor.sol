@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IArtCore} from "./interfaces/IArtCore.sol";
+import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
+
+/**
+ * @title PayoutDistributor
+ * @notice Holds StyleLedger's creator pools and royalties and pays them by pull against cumulative
+ * Merkle roots (the Uniswap merkle-distributor / 1inch cumulative-drop pattern).
+ *
+ * - Deposits come only from the core ({deposit} with project 0: creator pools) and from each
+ *   project's royalty receiver clone (tagged with its project id).
+ * - A settler posts `(epoch, root, totalCumulative, uri)`: epochs strictly increase, and
+ *   `totalCumulative` lies between the previous root's total and everything deposited (the core's
+ *   pending creator pools are swept in first). The root becomes claimable `challengeDelay`
+ *   seconds later (0 on dev chains); until then a guardian may veto it, which restores the root
+ *   before it. No new root is posted while one is pending.
+ * - {claim} pays `cumulativeAmount - claimed[account]` to `account`, against the latest claimable
+ *   root (while a root is pending, the one before it). Anyone may call it: a payout address
+ *   that reverts on receive makes its own claim fail and nobody else's; its owner can use
+ *   {claimTo} to be paid elsewhere.
+ *
+ * Invariants: `address(this).balance == totalDeposited - totalClaimed` (ether forced in by
+ * selfdestruct aside) and `totalClaimed <= claimable root total <= totalDeposited`; the first is
+ * kept by construction, the second is checked on every post and every claim, so even a wrong
+ * tree cannot pay out money deposited for later epochs. The claim check reads no counter of its
+ * own: claims so far are `totalDeposited - balance` (SELFBALANCE, 5 gas), which keeps a claim at
+ * one storage write.
+ *
+ * @dev No reentrancy guard: a claim updates `claimed[account]` and the total before its single
+ * external call (checks-effects-interactions), so a reentrant claim finds nothing left to pay.
+ *
+ * Storage layout (after AccessControl's roles mapping), tuned for {claim}, which reads slots A and
+ * B and writes only its account's `_claimed` entry:
+ * - A `_root`: the latest posted, not vetoed root (pending or claimable).
+ * - B `_head`: rootTotal (12 bytes) | claimableAt (8) | totalDeposited (12).
+ * - C `_previousRoot`: the root claimed against while `_root` is pending.
+ * - D `_history`: previousTotal (12) | rootEpoch (8) | previousEpoch (8).
+ * - E `_lastPostedEpoch` (8).
+ * - F `_core`.
+ * - `_claimed[account]`: cumulative amount paid to `account`.
+ * Amounts fit 96 bits (79 billion ether); epochs and times fit 64 bits.
+ */
+contract PayoutDistributor is IPayoutDistributor, AccessControl {
+    // ───────────────────────────────────────── constants ───────────────────────────────────────────
+
+    /// @notice Role that posts roots.
+    bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
+
+    /// @notice Role that may veto a root during its challenge window.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @notice Longest challenge delay the constructor accepts.
+    uint256 public constant MAX_CHALLENGE_DELAY = 30 days;
+
+    // ────────────────────────────────────────── storage ────────────────────────────────────────────
+
+    struct Head {
+        uint96 rootTotal;
+        uint64 claimableAt;
+        uint96 totalDeposited;
+    }
+
+    struct History {
+        uint96 previousTotal;
+        uint64 rootEpoch;
+        uint64 previousEpoch;
+    }
+
+    uint64 private immutable _challengeDelay;
+
+    bytes32 private _root;
+    Head private _head;
+    bytes32 private _previousRoot;
+    History private _history;
+    uint64 private _lastPostedEpoch;
+    address private _core;
+    mapping(address account => uint256) private _claimed;
+
+    /**
+     * @param admin receives `DEFAULT_ADMIN_ROLE` (sets the core, grants and revokes roles).
+     * @param settler receives {SETTLER_ROLE}; @param guardian receives {GUARDIAN_ROLE}.
+     * @param challengeDelay_ seconds from a post until its root is claimable (0 on dev chains).
+     *
+     * Requirements: no zero address; `challengeDelay_` <= {MAX_CHALLENGE_DELAY}.
+     */
+    constructor(address admin, address settler, address guardian, uint256 challengeDelay_) {
+        if (admin == address(0)) revert PayoutDistributorInvalidAddress(admin);
+        if (settler == address(0)) revert PayoutDistributorInvalidAddress(settler);
+        if (guardian == address(0)) revert PayoutDistributorInvalidAddress(guardian);
+        if (challengeDelay_ > MAX_CHALLENGE_DELAY) {
+            revert PayoutDistributorInvalidChallengeDelay(challengeDelay_, MAX_CHALLENGE_DELAY);
+        }
+        _challengeDelay = uint64(challengeDelay_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(SETTLER_ROLE, settler);
+        _grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    // ───────────────────────────────────────── deposits ────────────────────────────────────────────
+
+    /**
+     * @notice Sets the core, once: it deposits creator pools and owns the royalty receivers.
+     *
+     * Requirements: the caller has `DEFAULT_ADMIN_ROLE`; `core_` is a contract; no core yet.
+     *
+     * Emits a {CoreSet} event.
+     */
+    function setCore(address core_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_core != address(0)) revert PayoutDistributorCoreAlreadySet(_core);
+        if (core_.code.length == 0) revert PayoutDistributorInvalidAddress(core_);
+        _core = core_;
+        emit CoreSet(core_);
+    }
+
+    /**
+     * @inheritdoc IPayoutDistributor
+     * @dev Requirements: the caller is the core, or the royalty receiver of `projectId`;
+     * `msg.value` is not zero.
+     *
+     * Emits a {Deposited} event.
+     */
+    function deposit(uint256 projectId) external payable {
+        address core_ = _core;
+        if (msg.sender != core_ && (core_ == address(0) || IArtCore(core_).royaltyReceiver(projectId) != msg.sender)) {
+            revert PayoutDistributorUnauthorizedDepositor(msg.sender, projectId);
+        }
+        if (msg.value == 0) revert PayoutDistributorZeroDeposit();
+        // Every deposit is real ether, so the sum stays below the supply of ether (< 2^96 wei).
+        uint96 total = _head.totalDeposited + uint96(msg.value);
+        _head.totalDeposited = total;
+        emit Deposited(msg.sender, projectId, msg.value, total);
+    }
+
+    // ────────────────────────────────────────── roots ──────────────────────────────────────────────
+
+    /**
+     * @inheritdoc IPayoutDistributor
+     * @dev Sweeps the core's pending creator pools in first, so `totalDeposited` is current.
+     *
+     * Requirements: the caller has {SETTLER_ROLE}; `root` is not zero; `epoch` is above the last
+     * posted epoch; no root is pending; previous root's total <= `totalCumulative` <= deposited.
+     *
+     * Emits a {RootPosted} event.
+     */
+    function postRoot(
+        uint256 epoch,
+        bytes32 root,
+        uint256 totalCumulative,
+        string calldata uri
+    ) external onlyRole(SETTLER_ROLE) {
+        if (root == 0) revert PayoutDistributorZeroRoot();
+        Head memory head = _head;
+        if (block.timestamp < head.claimableAt) revert PayoutDistributorRootPending(_history.rootEpoch, head.claimableAt);
+        uint256 lastEpoch = _lastPostedEpoch;
+        if (epoch <= lastEpoch) revert PayoutDistributorEpochNotIncreasing(epoch, lastEpoch);
+        if (_core != address(0)) {
+            IArtCore(_core).sweepCreatorPools();
+            head = _head; // the sweep's deposit raised totalDeposited
+        }
+        if (totalCumulative > head.totalDeposited) {
+            revert PayoutDistributorTotalExceedsDeposits(totalCumulative, head.totalDeposited);
+        }
+        if (totalCumulative < head.rootTotal) revert PayoutDistributorTotalDecreased(totalCumulative, head.rootTotal);
+
+        History memory history = _history;
+        _previousRoot = _root;
+        history.previousTotal = head.rootTotal;
+        history.previousEpoch = history.rootEpoch;
+        history.rootEpoch = SafeCast.toUint64(epoch);
+        _history = history;
+        _lastPostedEpoch = uint64(epoch);
+
+        _root = root;
+        head.rootTotal = uint96(totalCumulative); // <= totalDeposited < 2^96
+        head.claimableAt = uint64(block.timestamp) + _challengeDelay;
+        _head = head;
+        emit RootPosted(epoch, root, totalCumulative, uri, head.claimableAt);
+    }
+
+    /**
+     * @inheritdoc IPayoutDistributor
+     * @dev The root before it becomes the latest root again, claimable at once.
+     *
+     * Requirements: the caller has {GUARDIAN_ROLE}; `epoch` is the root in its challenge window.
+     *
+     * Emits a {RootVetoed} event.
+     */
+    function vetoRoot(uint256 epoch, string calldata reason) external onlyRole(GUARDIAN_ROLE) {
+        Head memory head = _head;
+        History memory history = _history;
+        if (epoch != history.rootEpoch || block.timestamp >= head.claimableAt) {
+            revert PayoutDistributorNotVetoable(epoch);
+        }
+        bytes32 vetoed = _root;
+        _root = _previousRoot;
+        head.rootTotal = history.previousTotal;
+        head.claimableAt = uint64(block.timestamp);
+        _head = head;
+        history.rootEpoch = history.previousEpoch;
+        _history = history;
+        emit RootVetoed(epoch, vetoed, msg.sender, reason);
+    }
+
+    // ────────────────────────────────────────── claims ─────────────────────────────────────────────
+
+    /// @inheritdoc IPayoutDistributor
+    function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
+        _claim(account, account, cumulativeAmount, proof);
+    }
+
+    /**
+     * @inheritdoc IPayoutDistributor
+     * @dev Requirements: `to` is not zero. Emits {Claimed} for the caller, then {ClaimRedirected}.
+     */
+    function claimTo(address to, uint256 cumulativeAmount, bytes32[] calldata proof) external {
+        if (to == address(0)) revert PayoutDistributorInvalidAddress(to);
+        _claim(msg.sender, to, cumulativeAmount, proof);
+    }
+
+    // ─────────────────────────────────────────── views ─────────────────────────────────────────────
+
+    /// @notice The root claims are checked against now, with its epoch and total (zeros if none).
+    function claimableRoot() external view returns (uint256 epoch, bytes32 root, uint256 totalCumulative) {
+        Head memory head = _head;
+        History memory history = _history;
+        if (block.timestamp >= head.claimableAt) return (history.rootEpoch, _root, head.rootTotal);
+        return (history.previousEpoch, _previousRoot, history.previousTotal);
+    }
+
+    /// @notice The latest posted, not vetoed root, and when it is (or became) claimable.
+    function latestRoot()
+        external
+        view
+        returns (uint256 epoch, bytes32 root, uint256 totalCumulative, uint256 claimableAt)
+    {
+        Head memory head = _head;
+        return (_history.rootEpoch, _root, head.rootTotal, head.claimableAt);
+    }
+
+    /// @notice Whether `(account, cumulativeAmount)` is a leaf of the claimable root.
+    function verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external view returns (bool) {
+        (bytes32 root, ) = _claimableRoot();
+        return root != 0 && MerkleProof.verifyCalldata(proof, root, _leaf(account, cumulativeAmount));
+    }
+
+    /// @notice Cumulative amount already paid to `account`.
+    function claimed(address account) external view returns (uint256) {
+        return _claimed[account];
+    }
+
+    /**
+     * @notice Sum of all claims paid: `totalDeposited - balance`, since only claims take ether out
+     * (ether forced in by selfdestruct lowers it; the `Claimed` events give the exact sum).
+     */
+    function totalClaimed() external view returns (uint256) {
+        return _claimsSoFar(_head.totalDeposited);
+    }
+
+    /// @notice Sum of all deposits.
+    function totalDeposited() external view returns (uint256) {
+        return _head.totalDeposited;
+    }
+
+    /// @notice The highest epoch ever posted (vetoed ones included).
+    function lastPostedEpoch() external view returns (uint256) {
+        return _lastPostedEpoch;
+    }
+
+    /// @notice Seconds from a post until its root is claimable.
+    function challengeDelay() external view returns (uint256) {
+        return _challengeDelay;
+    }
+
+    /// @notice The core allowed to deposit (the zero address until {setCore}).
+    function core() external view returns (address) {
+        return _core;
+    }
+
+    // ────────────────────────────────────────── private ────────────────────────────────────────────
+
+    function _claim(address account, address to, uint256 cumulativeAmount, bytes32[] calldata proof) private {
+        // CHECKS
+        (bytes32 root, uint256 unclaimed) = _claimableRoot();
+        if (root == 0) revert PayoutDistributorNoClaimableRoot();
+        bytes32 claimedSlot; // the account's `_claimed` slot, hashed once for the read and the write
+        uint256 already;
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _claimed.slot)
+            claimedSlot := keccak256(0x00, 0x40)
+            already := sload(claimedSlot)
+        }
+        if (cumulativeAmount <= already) revert PayoutDistributorNothingToClaim(account, cumulativeAmount, already);
+        if (!MerkleProof.verifyCalldata(proof, root, _leaf(account, cumulativeAmount))) {
+            revert PayoutDistributorInvalidProof(account, cumulativeAmount);
+        }
+        uint256 amount;
+        unchecked {
+            amount = cumulativeAmount - already; // cumulativeAmount > already
+        }
+        if (amount > unclaimed) revert PayoutDistributorRootOverdrawn(amount, unclaimed);
+
+        // EFFECTS
+        assembly ("memory-safe") {
+            sstore(claimedSlot, cumulativeAmount) // _claimed[account] = cumulativeAmount
+        }
+        emit Claimed(account, amount, cumulativeAmount);
+        if (to != account) emit ClaimRedirected(account, to, amount);
+
+        // INTERACTIONS: no return data is copied, so a payee cannot make the caller pay for it.
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(gas(), to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) revert PayoutDistributorPayoutFailed(account, to, amount);
+    }
+
+    /**
+     * @dev The root claims are checked against (the latest root once its challenge window is
+     * over, the one before it meanwhile) and how much of its total is still unclaimed. Claims so
+     * far are `totalDeposited - balance`, since only claims take ether out: no counter to write
+     * per claim (ether forced in lowers it, loosening the check by its own amount). One read of
+     * slot B, unpacked by hand (cheaper than a memory copy of the struct).
+     */
+    function _claimableRoot() private view returns (bytes32 root, uint256 unclaimed) {
+        uint256 packed;
+        assembly ("memory-safe") {
+            packed := sload(_head.slot)
+        }
+        uint256 total = uint96(packed);
+        if (block.timestamp >= uint64(packed >> 96)) {
+            root = _root;
+        } else {
+            root = _previousRoot;
+            total = _history.previousTotal;
+        }
+        uint256 claimedSoFar = _claimsSoFar(packed >> 160);
+        unchecked {
+            unclaimed = total > claimedSoFar ? total - claimedSoFar : 0;
+        }
+    }
+
+    /// @dev Claims paid so far, from the total deposited (see {_claimableRoot}).
+    function _claimsSoFar(uint256 deposited) private view returns (uint256) {
+        uint256 balance = address(this).balance;
+        unchecked {
+            return deposited > balance ? deposited - balance : 0;
+        }
+    }
+
+    /// @dev StandardMerkleTree leaf of `(address, uint256)`: keccak256(bytes.concat(keccak256(abi.encode(..)))).
+    function _leaf(address account, uint256 cumulativeAmount) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, cumulativeAmount)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/**
+ * @dev A source of token hashes for {ArtCore}'s random mints (`mint`), pluggable by the core's
+ * owner. `ArtCore` derives the default hash itself (no external call, ~2.6k gas cheaper per mint,
+ * see `HashRules.randomHash`); a randomizer set with `ArtCore.setRandomizer` replaces it.
+ *
+ * The hash is assigned synchronously, inside the mint: a token has its final, non-zero hash from
+ * the block it is minted in, which is what makes the hash "derived once, never changed". A
+ * commit-reveal or VRF source fits behind this interface when it can answer in the mint's
+ * transaction (e.g. from randomness revealed ahead of the mints it serves).
+ */
+interface IRandomizer {
+    /**
+     * @notice Returns the token hash for `tokenId` of the calling core (`msg.sender`).
+     *
+     * Requirements: the result is not zero and is never returned twice for the same project
+     * (the core reverts on either).
+     */
+    function assignTokenHash(uint256 tokenId) external returns (bytes32 hash);
+}
