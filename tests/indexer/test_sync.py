@@ -334,3 +334,48 @@ def test_other_rpc_errors_propagate(anvil: Anvil, emitters: EmitterDeployment, d
     anvil.mine(3)
     with pytest.raises(RPCError, match="disk on fire"):
         syncer.run_once()
+
+
+def test_confirmations_hold_back_the_head(
+    anvil: Anvil, emitters: EmitterDeployment, db_engine: Engine
+):
+    emitters.core.emit(
+        "ProjectCreated", projectId=1, author=C, name="P", prompt="p", modelId=MODEL,
+        settings=SETTINGS, price=PRICE, maxSupply=100, previewMint=False,
+    )  # fmt: skip
+    for i in range(3):
+        mint(emitters, 1_000_000 + i)
+    anvil.mine(4)
+    syncer = make_syncer(anvil, emitters.path, db_engine, confirmations=5)
+    assert syncer.run_once().next_block == anvil.head() - 5 + 1
+    with Session(db_engine) as s:  # the third mint is only 4 blocks deep: not yet
+        assert s.scalars(select(Token.token_id)).all() == [1_000_000, 1_000_001]
+    anvil.mine(3)
+    syncer.run_once()
+    with Session(db_engine) as s:
+        assert len(s.scalars(select(Token.token_id)).all()) == 3
+
+
+def test_two_indexers_on_one_database(
+    anvil: Anvil, emitters: EmitterDeployment, db_engine: Engine, tmp_path: Path
+):
+    story(emitters)
+    for i in range(30):
+        mint(emitters, 1_000_010 + i)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            make_syncer(anvil, emitters.path, db_engine, chunk_size=1, max_chunk_size=2).run_once()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert chain_dump(db_engine) == fresh_dump(
+        anvil, emitters.path, f"sqlite:///{tmp_path / 'f.sqlite'}"
+    )
