@@ -676,7 +676,10 @@ def demo_command(
     ] = ANVIL_MNEMONIC,
     deployment: Annotated[
         Path | None,
-        typer.Option(help="Use contracts already deployed (their deployments/<chainId>.json)."),
+        typer.Option(
+            help="Use contracts already deployed (their deployments/<chainId>.json), fresh "
+            "ones: the payout table covers every mint since their deployment."
+        ),
     ] = None,
     database_url: Annotated[
         str | None,
