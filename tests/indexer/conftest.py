@@ -14,9 +14,12 @@ Chains and databases
   the ``postgres`` user when we are root, unix socket only), stopped at the end. Without the
   binaries: skip with the reason, but FAIL when CI=true.
 
-Other suites use them with ``pytest_plugins``-free imports: put ``from chainkit import ...``
-helpers (tests/indexer/chainkit.py: start_anvil, PostgresServer, emitter_deployment,
-dump_tables) on sys.path, or write tests under tests/indexer.
+Tests under tests/indexer get these fixtures as they are. Other suites reuse the helpers behind
+them (tests/indexer/chainkit.py, no pytest inside: start_anvil, PostgresServer,
+emitter_deployment, deploy_contracts, dump_tables) in fixtures of their own::
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indexer"))
+    from chainkit import PostgresServer, start_anvil
 """
 
 from __future__ import annotations
