@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from service_harness import (
     ARTIFACTS,
@@ -273,16 +274,6 @@ def _story(page, base, w3, core, distributor, syncer, factory, loop, deployment,
     page.fill("#register-style input[name=name]", "Neon by the collector")
     page.fill("#register-style input[name=keywords]", "neon")
     page.click("#register-style button[type=submit]")
-    import httpx
-
-    for _ in range(20):
-        time.sleep(1)
-        print(
-            "DBG",
-            httpx.get(base + "/styles").text[:200],
-            httpx.get(base + "/health").text,
-            loop.error,
-        )
     page.wait_for_selector("tr[data-style-id='1'] .opt-out")
     _shot(page, "chain-02-style-registered")
 
@@ -330,6 +321,13 @@ def _story(page, base, w3, core, distributor, syncer, factory, loop, deployment,
             session, poster=poster, platform=platform, default_bps=deployment.platform_bps
         )
     assert summary.leaf_count >= 2
+    deadline = time.monotonic() + 60
+    while True:  # the loop indexes the RootPosted log: then the API knows the claim
+        earnings = httpx.get(f"{base}/accounts/{collector}/earnings").json()
+        if int(earnings["claimable_wei"]) > 0:
+            break
+        assert time.monotonic() < deadline and loop.error is None, (earnings, loop.error)
+        time.sleep(0.3)
 
     # 5. claim through the page; the chain pays exactly the claimable amount
     page.goto(base + "/#earnings")
