@@ -130,6 +130,8 @@ def payout_rows(ctx: Any, session: Any, start_block: int, start_balances: dict[s
                 balance_change=change,
             )
         )
+    order = {"platform": 0, "artist": 1, "author": 2, "collector": 3}
+    rows.sort(key=lambda r: (min(order.get(p, 4) for p in r.role.split(", ")), r.name))
     return rows, end_block
 
 
@@ -314,6 +316,14 @@ def write_page(
         f"<p class='sub'>chain {result.chain_id} · model <code>{e(result.model_id[:16])}…</code>"
         f" · {len(result.mints)} tokens · epoch {result.epoch.get('number')} root "
         f"<code>{e(str(result.epoch.get('root')))}</code></p>",
+        "<p>"
+        + " · ".join(f"{e(title)} <b>{sec:.1f} s</b>" for title, sec in result.timings.items())
+        + "</p><p class=meta>"
+        + " · ".join(
+            f"{e(name)} <code>{e(c['address'])}</code>"
+            for name, c in result.deployment.get("contracts", {}).items()
+        )
+        + "</p>",
         "<h2>Who got paid</h2><div class=wide><table><tr><th>account</th><th>role</th><th>tokens</th>"
         "<th>earned (wei)</th><th>received</th><th>paid</th><th>gas</th><th>balance change</th>"
         "<th>reconciled</th></tr>",
