@@ -19,13 +19,14 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export HF_HUB_OFFLINE    := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install compile test test-contracts test-python bench demo lint clean
+.PHONY: help install compile test test-contracts test-python bench demo deploy lint clean
 
 help:
 	@echo "make install         environments, npm packages and the solc command (idempotent)"
 	@echo "make test            every test: contracts on anvil and ganache, then the Python suite"
 	@echo "make demo            the whole story on a local anvil, end to end"
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
+	@echo "make deploy RPC_URL=...  deploy and wire the contracts -> deployments/<chainId>.json"
 	@echo "make lint            ruff"
 
 install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION) \
@@ -85,6 +86,13 @@ bench: install compile
 
 demo: install compile
 	$(VENV)/bin/styleledger demo
+
+# Any JSON-RPC endpoint; the deployer's key, role holders and delays come from the environment
+# (DEPLOYER_PRIVATE_KEY, SETTLER_ADDRESS, CHALLENGE_DELAY...: see scripts/deploy.py).
+RPC_URL ?= $(STYLELEDGER_RPC_URL)
+deploy: install compile
+	@test -n "$(RPC_URL)" || { echo "usage: make deploy RPC_URL=https://... (or set STYLELEDGER_RPC_URL)"; exit 2; }
+	$(BVENV)/bin/python scripts/deploy.py --rpc-url "$(RPC_URL)" --no-compile
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
