@@ -32,6 +32,12 @@ KEYS: dict[str, Key] = {
     "gas_claim_65536": Key(
         "gas", "<= 70,000 (Uniswap MerkleDistributor: 78,598)", "first claim, 2^16-leaf tree"
     ),
+    "gas_mint_first_token": Key(
+        "gas", "-", "ArtCore.mint, warm project, the collector's first token (balance 0 -> 1)"
+    ),
+    "gas_mint_with_seed_new_word": Key(
+        "gas", "-", "ArtCore.mintWithSeed, first seed of a collector's 256-seed bitmap word"
+    ),
     # generator: render speed, attribution, determinism (bench/generator_speed.py)
     "render_s_per_image": Key(
         "s", "-", "default model, default size and steps, plain render, this 2-core CPU"
