@@ -153,7 +153,7 @@ function projectCard(project) {
         log(`Minted token ${tokenId}; waiting for the indexer to render it…`);
         await waitForToken(tokenId);
       }
-      await loadProjects();
+      await Promise.all([loadProjects(), loadStyles(), loadEarnings()]);
     } catch (error) {
       log(`Mint failed: ${explainError(error)}`, "error");
     }
