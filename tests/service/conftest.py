@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +39,35 @@ def client(seeded: SeededDb) -> Iterator[TestClient]:
 @pytest.fixture
 def seeded_data_dir(seeded: SeededDb) -> Path:
     return seeded.data_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """Debian's PostgreSQL in a temp dir (tests/indexer/chainkit.py); skip, or fail under CI."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indexer"))
+    from chainkit import PostgresServer, postgres_bindir
+
+    if postgres_bindir() is None:
+        reason = "PostgreSQL binaries not found (apt-get install -y postgresql)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: required)")
+        pytest.skip(reason)
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def service_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on SQLite and on PostgreSQL, for tests the indexer fills."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'styleledger.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.new_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)

@@ -32,7 +32,7 @@ PLATFORM = "0x00000000000000000000000000000000000000E5"
 PRICE = 10**16
 
 
-def test_api_agrees_with_the_indexed_chain(tmp_path: Path) -> None:
+def test_api_agrees_with_the_indexed_chain(tmp_path: Path, service_db_url: str) -> None:
     from chainkit import emitter_deployment, start_anvil
     from ledger_support import tiny_model
 
@@ -64,27 +64,29 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path) -> None:
                 "Mint", to=COLLECTOR, tokenId=token_id, projectId=1,
                 hash=hashlib.sha256(str(token_id).encode()).digest(), price=PRICE,
             )  # fmt: skip
-        em.distributor.emit(
+        deposited = em.distributor.emit(
             "Deposited", **{"from": em.core.address}, projectId=0,
             amount=2 * PRICE * 9 // 10, totalDeposited=2 * PRICE * 9 // 10,
         )  # fmt: skip
 
-        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+        url = service_db_url
         engine = make_engine(url)
         upgrade_database(engine)
         factory = make_session_factory(engine)
         deployment = load_deployment(em.path)
         syncer = Syncer(anvil.w3, deployment, factory)
+        anvil.w3.eth.wait_for_transaction_receipt(deposited)
         syncer.run_once()
         worker = Worker(factory, tmp_path / "data", PLATFORM, model_paths=[model_dir])
         worker.run(once=True)
         assert worker.rendered == [1_000_000, 1_000_001] and not worker.failed
         with factory() as session:
             epoch = st.settle(session, poster=None, platform=PLATFORM, default_bps=1000)
-        em.distributor.emit(
+        posted = em.distributor.emit(
             "RootPosted", epoch=epoch.number, root=bytes.fromhex(epoch.root[2:]),
             totalCumulative=epoch.total, uri="", claimableAt=1,
         )  # fmt: skip
+        anvil.w3.eth.wait_for_transaction_receipt(posted)
         syncer.run_once()
 
         settings = load_settings(
@@ -92,7 +94,7 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path) -> None:
         )
         with TestClient(create_app(settings, ApiSettings(head_cache_seconds=0))) as client:
             health = client.get("/health").json()
-            assert health["status"] == "ok" and health["lag"] == 0
+            assert health["status"] == "ok" and health["lag"] == 0, health
             assert health["render_queue_depth"] == 0
 
             meta = client.get("/tokens/1000001").json()
