@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,33 +40,18 @@ def seeded_data_dir(seeded: SeededDb) -> Path:
     return seeded.data_dir
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[object]:
-    """Debian's PostgreSQL in a temp dir (tests/indexer/chainkit.py); skip, or fail under CI."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indexer"))
-    from chainkit import PostgresServer, postgres_bindir
-
-    if postgres_bindir() is None:
-        reason = "PostgreSQL binaries not found (apt-get install -y postgresql)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: required)")
-        pytest.skip(reason)
-    server = PostgresServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def _indexer_fixtures() -> object:
+    """The indexer suite's conftest, loaded by path (its folder is not a package)."""
+    path = Path(__file__).resolve().parents[1] / "indexer" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_indexer_conftest", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def service_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on SQLite and on PostgreSQL, for tests the indexer fills."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'styleledger.sqlite'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = server.new_database()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
+# The same database fixtures as the indexer's tests: ``db_url`` is SQLite and PostgreSQL
+# (Debian's server in a temp dir; skipped without it, failing under CI=true).
+_indexer = _indexer_fixtures()
+postgres_server = _indexer.postgres_server
+db_url = _indexer.db_url

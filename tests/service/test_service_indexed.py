@@ -32,7 +32,7 @@ PLATFORM = "0x00000000000000000000000000000000000000E5"
 PRICE = 10**16
 
 
-def test_api_agrees_with_the_indexed_chain(tmp_path: Path, service_db_url: str) -> None:
+def test_api_agrees_with_the_indexed_chain(tmp_path: Path, db_url: str) -> None:
     from chainkit import emitter_deployment, start_anvil
     from ledger_support import tiny_model
 
@@ -69,7 +69,7 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path, service_db_url: str) 
             amount=2 * PRICE * 9 // 10, totalDeposited=2 * PRICE * 9 // 10,
         )  # fmt: skip
 
-        url = service_db_url
+        url = db_url
         engine = make_engine(url)
         upgrade_database(engine)
         factory = make_session_factory(engine)
