@@ -21,10 +21,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> SeededDb:
     return seed_database(f"sqlite:///{root / 'db.sqlite'}", root / "data")
 
 
-def make_client(db: SeededDb, **api: object) -> TestClient:
+def make_client(db: SeededDb, deployment: Path | None = None, **api: object) -> TestClient:
     # An RPC port nobody listens on: /health must say "degraded", not fail.
     settings = load_settings(
-        database_url=db.url, data_dir=db.data_dir, rpc_url="http://127.0.0.1:9", deployment=None
+        database_url=db.url,
+        data_dir=db.data_dir,
+        rpc_url="http://127.0.0.1:9",
+        deployment=deployment,
     )
     return TestClient(create_app(settings, ApiSettings(**api)))
 

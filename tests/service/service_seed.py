@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,3 +265,14 @@ def seed_database(url: str, data_dir: Path) -> SeededDb:
         session.add(RenderJob(token_id=1_000_002, status=QUEUED))
     engine.dispose()
     return SeededDb(url, data_dir, token_ids, 1, tree.root, leaves, claimed)
+
+
+def fake_deployment(folder: Path) -> Path:
+    """A deployment file with the real ABIs (build/contracts) and made-up addresses, no chain."""
+    contracts = {
+        name: {"address": "0x" + f"{n:040x}", "abi": f"build/contracts/{name}.json"}
+        for n, name in enumerate(("StyleRegistry", "ArtCore", "PayoutDistributor"), start=1)
+    }
+    path = folder / f"{CHAIN_ID}.json"
+    path.write_text(json.dumps({"chainId": CHAIN_ID, "deployBlock": 1, "contracts": contracts}))
+    return path

@@ -27,7 +27,7 @@ from service_harness import (
     live_server,
     wallet_script,
 )
-from service_seed import ARTIST, SeededDb
+from service_seed import ARTIST, SeededDb, fake_deployment
 
 from indexer.api.config import ApiSettings
 from indexer.api.main import create_app
@@ -64,17 +64,6 @@ def _images_loaded(page, selector: str) -> bool:
     )
 
 
-def _fake_deployment(folder: Path) -> Path:
-    """A deployment file with the real ABIs and made-up addresses (no chain behind it)."""
-    contracts = {
-        name: {"address": "0x" + f"{n:040x}", "abi": f"build/contracts/{name}.json"}
-        for n, name in enumerate(("StyleRegistry", "ArtCore", "PayoutDistributor"), start=1)
-    }
-    path = folder / "31337.json"
-    path.write_text(json.dumps({"chainId": 31337, "deployBlock": 1, "contracts": contracts}))
-    return path
-
-
 def test_page_reads_the_indexer(browser, seeded: SeededDb, tmp_path: Path) -> None:
     if not (REPO / "build" / "contracts" / "ArtCore.json").is_file():
         pytest.skip("build/contracts missing: run `make compile`")
@@ -82,7 +71,7 @@ def test_page_reads_the_indexer(browser, seeded: SeededDb, tmp_path: Path) -> No
         database_url=seeded.url,
         data_dir=seeded.data_dir,
         rpc_url="http://127.0.0.1:9",
-        deployment=_fake_deployment(tmp_path),
+        deployment=fake_deployment(tmp_path),
     )
     with live_server(create_app(settings, ApiSettings())) as base:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
