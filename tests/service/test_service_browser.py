@@ -344,4 +344,15 @@ def _story(page, base, w3, core, distributor, syncer, factory, loop, deployment,
         "document.querySelector('[data-testid=claimable]')?.innerText === '0.0 ETH'"
     )
     _shot(page, "chain-07-claimed")
+
+    # 6. opt the style out: the registry says so, and so does the page once indexed
+    page.click("tr[data-style-id='1'] .opt-out")
+    page.wait_for_selector("tr[data-style-id='1'] .opt-in")
+    assert page.inner_text("tr[data-style-id='1'] td.status-opted_out") == "opted out"
+    registry = w3.eth.contract(
+        address=deployment.contracts["StyleRegistry"].address,
+        abi=deployment.contracts["StyleRegistry"].abi,
+    )
+    assert registry.functions.isActive(1).call() is False
+    _shot(page, "chain-08-opted-out")
     assert loop.error is None, loop.error
