@@ -199,8 +199,17 @@ def test_reorg_rolls_back_exactly(
         "ProjectCreated", projectId=1, author=C, name="P", prompt="ink", modelId=MODEL,
         settings=SETTINGS, price=PRICE, maxSupply=100, previewMint=False,
     )  # fmt: skip
-    syncer = make_syncer(anvil, em.path, db_engine)
+    forks: list[int] = []
+    seen: list[str] = []
+    syncer = make_syncer(
+        anvil,
+        em.path,
+        db_engine,
+        rollback_hooks=[lambda session, block: forks.append(block)],
+        chunk_hooks=[lambda session, logs: seen.extend(log.event for log in logs)],
+    )
     syncer.run_once()
+    fork = anvil.head()
     snapshot = anvil.rpc("evm_snapshot")
     # the branch that will be orphaned: a mint, an opt-out, a keyword change, a transfer
     mint(em, 1_000_000)
@@ -221,6 +230,9 @@ def test_reorg_rolls_back_exactly(
     anvil.mine(5)
     progress = syncer.run_once()
     assert progress.reorgs == 1
+    # the hooks saw the rollback (to the block the chain forked after, or below) and every log
+    assert len(forks) == 1 and forks[0] <= fork
+    assert seen.count("Mint") == 3 and seen[:2] == ["StyleRegistered", "ProjectCreated"]
     assert chain_dump(db_engine) == fresh_dump(
         anvil, em.path, f"sqlite:///{tmp_path / 'fresh.sqlite'}"
     )
