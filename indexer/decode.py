@@ -8,7 +8,7 @@ addresses checksummed, bytes as 0x hex, tuples as dicts keyed by component names
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,9 +22,16 @@ from indexer.db.models import log_pos
 Converter = Callable[[Any], Any]
 
 
+_UNDECODED: Any = object()
+
+
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2x per log
 class DecodedLog:
-    """One log with its place on the chain and its decoded arguments (``event`` "" if unknown)."""
+    """One log with its place on the chain and its arguments (``event`` "" if unknown).
+
+    ``args`` are decoded on first use: logs that no projection reads (a mint's Transfer, say)
+    are stored without ever being decoded.
+    """
 
     block_number: int
     block_hash: str
@@ -36,7 +43,16 @@ class DecodedLog:
     event: str
     topics: list[str]
     data: str
-    args: dict[str, Any] | None
+    spec: EventSpec | None = field(default=None, repr=False, compare=False)
+    _args: Any = field(default=_UNDECODED, repr=False, compare=False)
+
+    @property
+    def args(self) -> dict[str, Any] | None:
+        if self._args is _UNDECODED:
+            self._args = (
+                None if self.spec is None else _decode_args(self.spec, self.topics, self.data)
+            )
+        return self._args
 
     @property
     def pos(self) -> int:
@@ -166,6 +182,28 @@ def event_specs(contract: str, abi: Sequence[dict[str, Any]]) -> list[EventSpec]
     return specs
 
 
+def _decode_args(spec: EventSpec, topics: list[str], data: str) -> dict[str, Any]:
+    """The arguments of a log whose topic count matches ``spec``."""
+    fast_topics, fast_data = spec.fast_topics, spec.fast_data
+    if fast_topics is not None:
+        args: dict[str, Any] = {name: conv(topics[k][2:]) for name, conv, k in fast_topics}
+    else:
+        args = {
+            name: conv(abi_decode([type_str], bytes.fromhex(topic[2:]))[0])
+            for (name, type_str, conv), topic in zip(spec.indexed, topics[1:], strict=True)
+        }
+    if not spec.data_types:
+        return args
+    if fast_data is not None and len(data) == fast_data[-1][3]:
+        for name, conv, start, end in fast_data:
+            args[name] = conv(data[start:end])
+        return args
+    values = abi_decode(list(spec.data_types), bytes.fromhex(data[2:]))
+    for name, conv, value in zip(spec.data_names, spec.data_converters, values, strict=True):
+        args[name] = conv(value)
+    return args
+
+
 class LogDecoder:
     """Decodes the logs of one deployment's contracts."""
 
@@ -188,7 +226,8 @@ class LogDecoder:
         topics = [t.lower() for t in log["topics"]]
         data = log["data"]
         spec = self._specs.get((address, topics[0])) if topics else None
-        args = self._decode_args(spec, topics, data) if spec else None
+        if spec is not None and len(topics) != len(spec.indexed) + 1:
+            spec = None  # same signature, other indexing: not this event
         return DecodedLog(
             block_number=int(log["blockNumber"], 16),
             block_hash=log["blockHash"].lower(),
@@ -197,34 +236,11 @@ class LogDecoder:
             log_index=int(log["logIndex"], 16),
             address=checksum(address),
             contract=self._contracts.get(address, ""),
-            event=spec.name if spec and args is not None else "",
+            event=spec.name if spec is not None else "",
             topics=topics,
             data=data,
-            args=args,
+            spec=spec,
         )
-
-    @staticmethod
-    def _decode_args(spec: EventSpec, topics: list[str], data: str) -> dict[str, Any] | None:
-        if len(topics) != len(spec.indexed) + 1:
-            return None  # same signature, other indexing: not this event
-        fast_topics, fast_data = spec.fast_topics, spec.fast_data
-        if fast_topics is not None:
-            args: dict[str, Any] = {name: conv(topics[k][2:]) for name, conv, k in fast_topics}
-        else:
-            args = {
-                name: conv(abi_decode([type_str], bytes.fromhex(topic[2:]))[0])
-                for (name, type_str, conv), topic in zip(spec.indexed, topics[1:], strict=True)
-            }
-        if not spec.data_types:
-            return args
-        if fast_data is not None and len(data) == fast_data[-1][3]:
-            for name, conv, start, end in fast_data:
-                args[name] = conv(data[start:end])
-            return args
-        values = abi_decode(list(spec.data_types), bytes.fromhex(data[2:]))
-        for name, conv, value in zip(spec.data_names, spec.data_converters, values, strict=True):
-            args[name] = conv(value)
-        return args
 
     def decode_row(self, row: Any) -> DecodedLog:
         """Decode a stored ``raw_logs`` row again (the same result as when it was synced)."""

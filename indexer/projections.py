@@ -38,7 +38,7 @@ from indexer.db.models import (
 )
 from indexer.decode import DecodedLog
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ZERO_TOPIC = "0x" + "00" * 32
 TOKENS_PER_PROJECT = 1_000_000
 
 # Bulk tables in foreign-key order (a buffered token must land before its transfers).
@@ -332,9 +332,9 @@ def on_minted_with_seed(p: Projector, log: DecodedLog) -> None:
 
 
 def on_transfer(p: Projector, log: DecodedLog) -> None:
+    if log.topics[1] == ZERO_TOPIC:
+        return  # from 0: a mint, whose Mint log records the minter and the first owner
     a = log.args or {}
-    if a["from"] == ZERO_ADDRESS:
-        return  # a mint: its Mint log records the minter and the first owner
     token_id = a["tokenId"]
     p.buffer(
         TokenTransfer,
