@@ -185,7 +185,6 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
         .where(LedgerEntry.token_id == token_id, LedgerEntry.kind == "sale")
         .order_by(LedgerEntry.id)
     ).all()
-    amount_by_style = {e.style_id: e.amount for e in entries if e.style_id is not None}
     words = [
         WordAttribution(
             word=w.word,
@@ -196,7 +195,7 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
             style_id=w.style_id,
             style_status=w.style_status,
             payee=w.payee,
-            amount_wei=_word_amount(w, token.creator_pool, amount_by_style),
+            amount_wei=token.creator_pool * w.ppm // 1_000_000,  # floor(C * ppm / 1e6)
             heatmap=f"{base}/tokens/{token_id}/heatmap/{w.word}.png",
         )
         for w in session.scalars(
@@ -216,12 +215,6 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
         payees=payees,
         overlay=f"{base}/tokens/{token_id}/overlay.png",
     )
-
-
-def _word_amount(word: Attribution, pool: int, by_style: dict[int | None, int]) -> int:
-    """This word's own part of the pool: floor(C * ppm / 1e6) (a style's line sums its words)."""
-    del by_style  # the per-word figure is the formula's; the ledger lines are in ``payees``
-    return pool * word.ppm // 1_000_000
 
 
 # ------------------------------------------------------------------ projects
