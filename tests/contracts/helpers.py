@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from brownie import web3
 from brownie.exceptions import VirtualMachineError
 
 # StyleRegistry's payout delay in the shared `registry` fixture; tests move the clock past it.
@@ -54,6 +55,19 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
+
+
+def rpc(method: str, params: list | None = None) -> Any:
+    """A raw JSON-RPC call to the test chain (anvil and ganache share the evm_* methods).
+
+    Used where brownie's own ``chain.sleep/mine`` are too slow to call in a loop: in brownie 1.22
+    each inspects the whole call stack to decide whether to warn. (Not for snapshots: brownie's
+    ``chain.revert`` also drops reverted transactions from its history, which nonces rely on.)
+    """
+    response = web3.provider.make_request(method, params or [])
+    if "error" in response:
+        raise RuntimeError(f"{method}: {response['error']}")
+    return response["result"]
 
 
 # The shared ArtCore project (`project` fixture in conftest.py).
