@@ -226,7 +226,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
     // ─────────────────────────────────────────── views ─────────────────────────────────────────────
 
     /// @notice The root claims are checked against now, with its epoch and total (zeros if none).
-    function claimableRoot() external view returns (uint256 epoch, bytes32 root, uint256 totalCumulative) {
+    function claimableRoot() public view returns (uint256 epoch, bytes32 root, uint256 totalCumulative) {
         Head memory head = _head;
         History memory history = _history;
         if (block.timestamp >= head.claimableAt) return (history.rootEpoch, _root, head.rootTotal);
@@ -245,7 +245,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     /// @notice Whether `(account, cumulativeAmount)` is a leaf of the claimable root.
     function verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external view returns (bool) {
-        (bytes32 root, ) = _claimableRoot();
+        (, bytes32 root, ) = claimableRoot();
         return root != 0 && MerkleProof.verifyCalldata(proof, root, _leaf(account, cumulativeAmount));
     }
 
@@ -286,7 +286,26 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     function _claim(address account, address to, uint256 cumulativeAmount, bytes32[] calldata proof) private {
         // CHECKS
-        (bytes32 root, uint256 unclaimed) = _claimableRoot();
+        bytes32 root;
+        uint256 unclaimed; // what the claimable root's total leaves after the claims so far
+        {
+            uint256 head;
+            assembly ("memory-safe") {
+                head := sload(_head.slot) // rootTotal | claimableAt << 96 | totalDeposited << 160
+            }
+            uint256 total = uint96(head);
+            if (block.timestamp >= uint64(head >> 96)) {
+                root = _root;
+            } else {
+                (root, total) = (_previousRoot, _history.previousTotal);
+            }
+            // Claims so far = totalDeposited - balance: no counter to write per claim (see
+            // {totalClaimed}). Ether forced in only loosens this by its own amount.
+            uint256 claimedSoFar = _claimsSoFar(head >> 160);
+            unchecked {
+                unclaimed = total > claimedSoFar ? total - claimedSoFar : 0;
+            }
+        }
         if (root == 0) revert PayoutDistributorNoClaimableRoot();
         bytes32 claimedSlot; // the account's `_claimed` slot, hashed once for the read and the write
         uint256 already;
@@ -321,32 +340,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         if (!ok) revert PayoutDistributorPayoutFailed(account, to, amount);
     }
 
-    /**
-     * @dev The root claims are checked against (the latest root once its challenge window is
-     * over, the one before it meanwhile) and how much of its total is still unclaimed. Claims so
-     * far are `totalDeposited - balance`, since only claims take ether out: no counter to write
-     * per claim (ether forced in lowers it, loosening the check by its own amount). One read of
-     * slot B, unpacked by hand (cheaper than a memory copy of the struct).
-     */
-    function _claimableRoot() private view returns (bytes32 root, uint256 unclaimed) {
-        uint256 packed;
-        assembly ("memory-safe") {
-            packed := sload(_head.slot)
-        }
-        uint256 total = uint96(packed);
-        if (block.timestamp >= uint64(packed >> 96)) {
-            root = _root;
-        } else {
-            root = _previousRoot;
-            total = _history.previousTotal;
-        }
-        uint256 claimedSoFar = _claimsSoFar(packed >> 160);
-        unchecked {
-            unclaimed = total > claimedSoFar ? total - claimedSoFar : 0;
-        }
-    }
-
-    /// @dev Claims paid so far, from the total deposited (see {_claimableRoot}).
+    /// @dev Claims paid so far: only claims take ether out, so `totalDeposited - balance`.
     function _claimsSoFar(uint256 deposited) private view returns (uint256) {
         uint256 balance = address(this).balance;
         unchecked {

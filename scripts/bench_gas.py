@@ -1,0 +1,112 @@
+"""Gas of StyleLedger's hot paths, recorded in bench/results.json (`make bench`).
+
+    brownie run scripts/bench_gas.py --network anvil
+
+Measured the way Art Blocks measures its V3 mint (their gas tests: a warm project, one minting
+account, mints after the first ones, averaged): every figure is the mean `gasUsed` of several
+identical-shape transactions, base cost of 21,000 included.
+
+* gas_register_style: StyleRegistry.registerStyle, 3 new keywords, a new artist each time.
+* gas_mint: ArtCore.mint by a collector who already holds a token of the project.
+* gas_mint_first_token: the same, for collectors minting their first token (balance 0 -> 1).
+* gas_mint_with_seed: ArtCore.mintWithSeed, seeds counted up from 0 by one collector (they share a
+  256-seed bitmap word: the preview page's way).
+* gas_mint_with_seed_new_word: mintWithSeed with a seed in a word of the bitmap not used yet.
+* gas_claim_65536: the first claim of an account, by itself, with a 16-hash proof from a
+  2^16-leaf tree built by indexer/merkle.py, paying 0.01-0.1 ether.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+from brownie import ArtCore, PayoutDistributor, StyleRegistry, accounts
+from eth_utils import keccak
+
+from bench.results import record
+from indexer.merkle import StandardMerkleTree
+
+PRICE = 10**16
+SETTINGS = (20, 750, 128, 128, "ddim")
+MODEL_ID = b"\xab" * 32
+TREE_LEAVES = 2**16
+ROUNDS = 8
+
+
+def mean_gas(txs) -> int:
+    return round(statistics.fmean(tx.gas_used for tx in txs))
+
+
+def funded_accounts(funder, label: str, count: int) -> list:
+    """`count` fresh accounts with 1 ether each, from fixed keys (nothing printed, same every run)."""
+    fresh = [accounts.add(keccak(f"styleledger-bench-{label}-{i}".encode())) for i in range(count)]
+    for account in fresh:
+        funder.transfer(account, 10**18)
+    return fresh
+
+
+def main() -> None:
+    owner, settler, collector = accounts[0], accounts[1], accounts[2]
+    tx_from = {"from": owner}
+    registry = StyleRegistry.deploy(owner, 0, tx_from)
+    distributor = PayoutDistributor.deploy(owner, settler, owner, 0, tx_from)
+    core = ArtCore.deploy("StyleLedger", "STYLE", owner, owner, distributor, tx_from)
+    distributor.setCore(core, tx_from)
+
+    # registerStyle: each round a new artist account with three new keywords
+    artists = funded_accounts(owner, "artist", ROUNDS)
+    register = [
+        registry.registerStyle(
+            f"style {i}", [f"kw{i}-a", f"kw{i}-b", f"kw{i}-c"], artist, "ipfs://s", {"from": artist}
+        )
+        for i, artist in enumerate(artists)
+    ]
+
+    # mint: a warm project, a collector who already holds tokens of it
+    core.createProject(
+        "Lilies", "monet water lilies", MODEL_ID, SETTINGS, PRICE, 10**6, True, tx_from
+    )
+    paid = {"from": collector, "value": PRICE}
+    for _ in range(3):
+        core.mint(1, paid)
+    mints = [core.mint(1, paid) for _ in range(ROUNDS)]
+    newcomers = funded_accounts(owner, "collector", ROUNDS)
+    first_tokens = [core.mint(1, {"from": c, "value": PRICE}) for c in newcomers]
+
+    # mintWithSeed: seeds 0, 1, 2... share one bitmap word; seeds 256*k open new words
+    core.mintWithSeed(1, 0, paid)
+    seeded = [core.mintWithSeed(1, seed, paid) for seed in range(1, ROUNDS + 1)]
+    new_words = [core.mintWithSeed(1, 256 * k, paid) for k in range(1, ROUNDS + 1)]
+
+    # claim: the first claim of ROUNDS accounts in a 2^16-leaf tree
+    claimants = funded_accounts(owner, "claimant", ROUNDS)
+    rng = random.Random(65536)
+    amounts = {str(c): rng.randrange(10**16, 10**17) for c in claimants}
+    filler = TREE_LEAVES - len(amounts)
+    values = [(str(c), a) for c, a in amounts.items()]
+    values += [("0x" + rng.randbytes(20).hex(), rng.randrange(1, 10**9)) for _ in range(filler)]
+    tree = StandardMerkleTree.of(values)
+    total = sum(a for _, a in values)
+    for _ in range(-(-total // (PRICE * 9 // 10))):
+        core.mint(1, paid)
+    distributor.postRoot(1, tree.root, total, "bench", {"from": settler})
+    claims = []
+    for claimant in claimants:
+        amount = amounts[str(claimant)]
+        proof = tree.proof((str(claimant), amount))
+        assert len(proof) == 16
+        claims.append(distributor.claim(claimant, amount, proof, {"from": claimant}))
+
+    figures = {
+        "gas_register_style": mean_gas(register),
+        "gas_mint": mean_gas(mints),
+        "gas_mint_first_token": mean_gas(first_tokens),
+        "gas_mint_with_seed": mean_gas(seeded),
+        "gas_mint_with_seed_new_word": mean_gas(new_words),
+        "gas_claim_65536": mean_gas(claims),
+    }
+    record(figures)
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value:>9,}")
