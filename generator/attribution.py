@@ -109,7 +109,7 @@ class CrossAttentionTracer:
         if attention_mask is not None:
             mask = attn.prepare_attention_mask(attention_mask, key.shape[2], batch)
             scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])[-n:]
-        probs = scores.softmax(dim=-1).sum(dim=(0, 1))  # (tokens, text length)
+        probs = scores.softmax(dim=-1).sum(dim=1)  # (images, tokens, text length)
         self.trace.add(self.name, attn.heads, size or self.trace.layer_size(tokens), probs)
 
 
@@ -140,17 +140,20 @@ class AttentionTrace:
         else:
             layer.probs += probs
 
-    def token_maps(self, height: int, width: int, length: int | None = None) -> torch.Tensor:
+    def token_maps(
+        self, height: int, width: int, length: int | None = None, image: int = 0
+    ) -> torch.Tensor:
         """Per text position, the aggregated map at image size: float32 ``(length, H, W)``.
 
         ``length`` keeps only the first text positions (start token and the prompt's tokens),
         which is all attribution needs: upsampling padding positions would be wasted work.
+        ``image`` picks one of the ``n_images`` conditional rows (a batch of prompts).
         """
         if not self.layers:
             raise RuntimeError("no cross-attention was recorded (is the model text-conditioned?)")
         by_size: dict[tuple[int, int], torch.Tensor] = {}
         for layer in self.layers.values():
-            mean_heads = layer.probs[:, :length] / layer.heads
+            mean_heads = layer.probs[image, :, :length] / layer.heads
             by_size[layer.size] = by_size.get(layer.size, 0) + mean_heads
         total = None
         for (h, w), summed in sorted(by_size.items()):

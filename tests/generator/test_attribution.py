@@ -156,7 +156,7 @@ def test_tracer_matches_diffusers_attention_scores_on_the_conditional_row(tiny_s
             context = kwargs["encoder_hidden_states"]
             q = module.head_to_batch_dim(module.to_q(hidden[-1:]))
             k = module.head_to_batch_dim(module.to_k(context[-1:]))
-            captured[name] = module.get_attention_scores(q, k, None).sum(0)
+            captured[name] = module.get_attention_scores(q, k, None).sum(0, keepdim=True)
 
         return hook
 
