@@ -35,6 +35,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -259,17 +260,24 @@ class Syncer:
     # ── cursor ──
 
     def _start(self) -> None:
+        try:
+            with self.session_factory() as session, session.begin():
+                if session.get(SyncCursor, self.chain_id) is None:
+                    session.add(
+                        SyncCursor(
+                            chain_id=self.chain_id,
+                            deployment_key=self.deployment.key,
+                            deploy_block=self.deployment.deploy_block,
+                            next_block=self.deployment.deploy_block,
+                        )
+                    )
+        except IntegrityError:
+            pass  # another indexer created it first: fine, it is checked below
         with self.session_factory() as session, session.begin():
             cursor = session.get(SyncCursor, self.chain_id)
             if cursor is None:
-                cursor = SyncCursor(
-                    chain_id=self.chain_id,
-                    deployment_key=self.deployment.key,
-                    deploy_block=self.deployment.deploy_block,
-                    next_block=self.deployment.deploy_block,
-                )
-                session.add(cursor)
-            elif cursor.deployment_key != self.deployment.key:
+                raise SyncError("the sync cursor vanished while starting")
+            if cursor.deployment_key != self.deployment.key:
                 raise DeploymentMismatchError(
                     f"the database follows deployment {cursor.deployment_key} on chain "
                     f"{self.chain_id}, not {self.deployment.key} ({self.deployment.path}): "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Table
@@ -35,15 +36,24 @@ def _converter(column_type: Any, dialect: str) -> Convert | None:
     return None
 
 
+def _converted(row: Sequence[Any], convert: list[tuple[int, Convert]]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, c in convert:
+        values[i] = c(values[i])
+    return tuple(values)  # SQLAlchemy hands the driver tuples only
+
+
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys, values as the ORM takes them) into ``table``."""
     if rows:
         names = list(rows[0])
-        bulk_insert_rows(session, table, names, [tuple(row[n] for n in names) for row in rows])
+        pick = itemgetter(*names)
+        values = [pick(row) for row in rows] if len(names) > 1 else [(pick(r),) for r in rows]
+        bulk_insert_rows(session, table, names, values)
 
 
 def bulk_insert_rows(
-    session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """INSERT tuples of values for the columns ``names`` into ``table``."""
     if not rows:
@@ -53,8 +63,7 @@ def bulk_insert_rows(
     converters = [_converter(table.c[name].type, dialect) for name in names]
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-    if any(converters):
-        rows = [
-            tuple(c(v) if c else v for c, v in zip(converters, row, strict=True)) for row in rows
-        ]
+    convert = [(i, c) for i, c in enumerate(converters) if c is not None]
+    if convert:
+        rows = [_converted(row, convert) for row in rows]
     conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
