@@ -24,7 +24,9 @@ import {RoyaltyReceiver} from "./RoyaltyReceiver.sol";
  * (only down), active/paused, preview minting, royalty rate; the prompt, model id and render
  * settings only before the first mint, since every minted image depends on them.
  *
- * Mints. Token id = `projectId * 1_000_000 + invocation`. Each mint pays exactly the price.
+ * Mints. Token id = `projectId * 1_000_000 + invocation`. Each mint pays exactly the price and
+ * goes to the caller with `_mint` (no `onERC721Received` call, as in Art Blocks: a contract that
+ * mints for itself is expected to hold ERC-721s).
  * - {mint}: hash `keccak256(abi.encode(blockhash(block.number - 1), block.prevrandao,
  *   address(this), tokenId))`, computed here by default or by a pluggable {IRandomizer}.
  * - {mintWithSeed} (projects that allow preview minting): hash `keccak256(abi.encode(

@@ -13,6 +13,7 @@ from brownie import (
     ZERO_ADDRESS,
     ArtCore,
     DepositorMock,
+    ForcedEtherSender,
     PayoutDistributor,
     ReentrantClaimer,
     RevertingReceiver,
@@ -459,3 +460,19 @@ def test_veto_of_the_first_root_leaves_none(
     with reverts_with("PayoutDistributorNoClaimableRoot"):
         slow.distributor.claim(artist, POOL, proof(tree, artist, POOL), {"from": artist})
     post(slow.distributor, settler, 2, tree, POOL)  # immediately: nothing pending
+
+
+def test_forced_ether_blocks_no_claim(
+    distributor, core, project, collector, settler, artist, owner
+):
+    """Ether forced in (selfdestruct) lowers the derived claims total; claims still go through."""
+    deposited = fund(core, project, collector, 2)
+    tree = tree_of({artist: POOL, collector: POOL})
+    post(distributor, settler, 1, tree, deposited)
+    ForcedEtherSender.deploy(distributor, {"from": owner, "value": 5 * deposited})
+    assert distributor.balance() == 6 * deposited
+    assert distributor.totalClaimed() == 0
+    distributor.claim(artist, POOL, proof(tree, artist, POOL), {"from": artist})
+    distributor.claim(collector, POOL, proof(tree, collector, POOL), {"from": artist})
+    assert distributor.balance() == 5 * deposited
+    assert distributor.totalDeposited() == deposited
