@@ -27,6 +27,7 @@ import gc
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -56,6 +57,8 @@ _RANGE_ERROR = re.compile(
 
 # After a refused range, chunks stay below its size for this many successful chunks.
 _CEILING_CHUNKS = 32
+# Consecutive chunk reads that saw the chain move before the sync gives up.
+_MAX_MOVED = 100
 
 LogSource = Callable[[int, int, Sequence[str]], list[dict[str, Any]]]
 # Called in the chunk's transaction after its projections, with the chunk's decoded logs.
@@ -177,6 +180,7 @@ class Syncer:
         self.progress: SyncProgress | None = None
         self._ceiling, self._ceiling_left = self.max_chunk_size, 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headers")
+        self._moved = 0  # chunks read in a row while the chain moved under them
 
     # ── public ──
 
@@ -215,7 +219,9 @@ class Syncer:
         progress = self.progress
         assert progress is not None
         head = self._head()
-        target = head - self.confirmations if until is None else min(until, head)
+        target = head - self.confirmations
+        if until is not None:
+            target = min(until, target)
         progress.head_block, progress.target_block = head, target
         if self._check_reorg(head):
             self._notify()
@@ -231,6 +237,14 @@ class Syncer:
                 headers, raw_logs = self._read_chunk(start, end, head)
                 self._write_chunk(start, end, head, headers, raw_logs)
         except (_ChainMoved, _CursorMoved):
+            self._moved += 1
+            if self._moved > _MAX_MOVED:
+                raise SyncError(
+                    f"the chain changed under {self._moved} reads in a row: are the RPC's answers "
+                    "from several nodes at different heights (a load balancer)? Use one node, or "
+                    "raise STYLELEDGER_CONFIRMATIONS"
+                ) from None
+            time.sleep(min(0.05 * self._moved, 2.0))
             return True
         except (RPCError, requests.Timeout) as exc:
             if not is_range_error(exc) or end == start:
@@ -241,6 +255,7 @@ class Syncer:
             self._ceiling, self._ceiling_left = size - 1, _CEILING_CHUNKS
             log.info("getLogs refused %d blocks (%s): chunk now %d", size, exc, self.chunk_size)
             return True
+        self._moved = 0
         self._grow()
         progress.next_block = end + 1
         progress.chunks += 1
