@@ -8,7 +8,7 @@ block (every log of the block applied).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -77,27 +77,25 @@ def resolve_keywords_for_token(
     return resolve_keywords_at(session, words, pos=token.pos)
 
 
+def _version_at(session: Session, column: Any, key: int, at: int) -> Any:
+    model = column.class_
+    return session.scalars(
+        select(model)
+        .where(column == key, model.valid_from_pos < at)
+        .order_by(model.valid_from_pos.desc())
+        .limit(1)
+    ).first()
+
+
 def style_at(
     session: Session, style_id: int, block_number: int | None = None, *, pos: int | None = None
 ) -> StyleVersion | None:
     """The version of a style in force at the point (None if not registered yet)."""
-    at = _at(block_number, pos)
-    return session.scalars(
-        select(StyleVersion)
-        .where(StyleVersion.style_id == style_id, StyleVersion.valid_from_pos < at)
-        .order_by(StyleVersion.valid_from_pos.desc())
-        .limit(1)
-    ).first()
+    return _version_at(session, StyleVersion.style_id, style_id, _at(block_number, pos))
 
 
 def project_at(
     session: Session, project_id: int, block_number: int | None = None, *, pos: int | None = None
 ) -> ProjectVersion | None:
     """The version of a project in force at the point (prompt, model, settings, price...)."""
-    at = _at(block_number, pos)
-    return session.scalars(
-        select(ProjectVersion)
-        .where(ProjectVersion.project_id == project_id, ProjectVersion.valid_from_pos < at)
-        .order_by(ProjectVersion.valid_from_pos.desc())
-        .limit(1)
-    ).first()
+    return _version_at(session, ProjectVersion.project_id, project_id, _at(block_number, pos))
