@@ -106,10 +106,15 @@ def index(
         if once or until is not None:
             done = syncer.run_once(until)
             bar.close()
-            typer.echo(
-                f"indexed blocks {done.first_block}..{done.next_block - 1} of chain "
-                f"{dep.chain_id}: {done.logs} logs, {done.chunks} chunks, {done.reorgs} reorgs"
-            )
+            if done.next_block == done.first_block and not done.reorgs:
+                typer.echo(
+                    f"up to date: chain {dep.chain_id} indexed to block {done.next_block - 1}"
+                )
+            else:
+                typer.echo(
+                    f"indexed blocks {done.first_block}..{done.next_block - 1} of chain "
+                    f"{dep.chain_id}: {done.logs} logs, {done.chunks} chunks, {done.reorgs} reorgs"
+                )
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
