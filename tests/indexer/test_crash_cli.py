@@ -121,5 +121,8 @@ def test_clear_errors(anvil: Anvil, emitters: EmitterDeployment, tmp_path: Path)
     no_server = run_index(index_env(anvil, emitters.path, "postgresql://nobody@127.0.0.1:9/none"))
     assert no_server.returncode == 2 and "cannot open the database" in no_server.stderr
 
+    anvil.mine(2)
     ok = run_index(index_env(anvil, emitters.path, good_db))
     assert ok.returncode == 0 and "indexed blocks" in ok.stdout, ok.stderr
+    again = run_index(index_env(anvil, emitters.path, good_db))
+    assert again.returncode == 0 and "up to date" in again.stdout, again.stderr
