@@ -62,6 +62,7 @@ class CrossAttentionTracer:
 
     def __init__(self, stock, name: str, trace: AttentionTrace) -> None:
         self.stock, self.name, self.trace = stock, name, trace
+        self._key_cache: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def __call__(
         self,
@@ -81,10 +82,29 @@ class CrossAttentionTracer:
                 self._record(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
         return out
 
+    def _keys(self, attn, encoder_hidden_states: torch.Tensor, head_dim: int) -> torch.Tensor:
+        """Scaled keys of the conditional rows, (images, heads, text length, head_dim).
+
+        The text context is the same tensor at every step of a render, so its keys are computed
+        once per layer; the cache holds that tensor itself, so its identity cannot be reused.
+        """
+        cached = self._key_cache
+        if cached is not None and cached[0] is encoder_hidden_states:
+            return cached[1]
+        context = encoder_hidden_states[-self.trace.n_images :]
+        if attn.norm_cross:
+            context = attn.norm_encoder_hidden_states(context)
+        key = attn.to_k(context)
+        key = key.view(key.shape[0], -1, attn.heads, head_dim).transpose(1, 2)
+        if attn.norm_k is not None:
+            key = attn.norm_k(key)
+        key = key * (1.0 / math.sqrt(head_dim))
+        self._key_cache = (encoder_hidden_states, key)
+        return key
+
     def _record(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
         n = self.trace.n_images
         hidden = hidden_states[-n:]
-        context = encoder_hidden_states[-n:]
         size = None
         if attn.spatial_norm is not None:
             hidden = attn.spatial_norm(hidden, temb[-n:] if temb is not None else None)
@@ -94,21 +114,17 @@ class CrossAttentionTracer:
             size = (h, w)
         if attn.group_norm is not None:
             hidden = attn.group_norm(hidden.transpose(1, 2)).transpose(1, 2)
-        if attn.norm_cross:
-            context = attn.norm_encoder_hidden_states(context)
-        query, key = attn.to_q(hidden), attn.to_k(context)
+        query = attn.to_q(hidden)
         batch, tokens, inner = query.shape
         head_dim = inner // attn.heads
         query = query.view(batch, tokens, attn.heads, head_dim).transpose(1, 2)
-        key = key.view(batch, -1, attn.heads, head_dim).transpose(1, 2)
         if attn.norm_q is not None:
             query = attn.norm_q(query)
-        if attn.norm_k is not None:
-            key = attn.norm_k(key)
-        scores = torch.matmul(query, key.transpose(-1, -2)) * (1.0 / math.sqrt(head_dim))
+        key = self._keys(attn, encoder_hidden_states, head_dim)
+        scores = torch.matmul(query, key.transpose(-1, -2))
         if attention_mask is not None:
-            mask = attn.prepare_attention_mask(attention_mask, key.shape[2], batch)
-            scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])[-n:]
+            mask = attn.prepare_attention_mask(attention_mask[-n:], key.shape[2], batch)
+            scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])
         probs = scores.softmax(dim=-1).sum(dim=1)  # (images, tokens, text length)
         self.trace.add(self.name, attn.heads, size or self.trace.layer_size(tokens), probs)
 
