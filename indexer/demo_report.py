@@ -282,7 +282,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f4f4f4;t
 .imgs{display:flex;gap:.5rem;align-items:flex-start} .img{width:192px;height:192px}
 .ovl{height:192px} .meta{color:#555;font-size:12px;word-break:break-all}
 .previews{display:flex;flex-wrap:wrap;gap:.6rem} .pv{text-align:center;font-size:12px}
-.pv img{width:128px;height:128px;image-rendering:pixelated;border:3px solid transparent}
+.pv img{width:112px;height:112px;image-rendering:pixelated;border:3px solid transparent}
 .pv.chosen img{border-color:#2a2} code{font-size:12px}
 """
 
