@@ -401,9 +401,9 @@ def save_model(cfg: TrainConfig, models: dict, state: dict) -> str:
     te_config.write_text(json.dumps(te, indent=2, sort_keys=True) + "\n")
     # transformers 5 writes tokenizer.json only: keep CLIP's vocab.json/merges.txt and licence.
     for name in ("vocab.json", "merges.txt", "LICENSE-CLIP-BPE.txt"):
-        source = cfg.tokenizer_dir / name
-        if source.is_file():
-            shutil.copyfile(source, cfg.out_dir / "tokenizer" / name)
+        source, target = cfg.tokenizer_dir / name, cfg.out_dir / "tokenizer" / name
+        if source.is_file() and source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
     mid = model_id(cfg.out_dir)
     meta = {
         "text_encoding": WORDS_ONLY,
