@@ -390,7 +390,12 @@ def save_model(cfg: TrainConfig, models: dict, state: dict) -> str:
     if cfg.save_fp16:
         for module in (unet, text_encoder, vae):
             module.half()
-    pipe = build_pipeline(vae, unet, text_encoder, models["tokenizer"])
+    tokenizer = models["tokenizer"]
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:  # padding="max_length" calls leave a padding state behind: drop it
+        backend.no_padding()
+        backend.no_truncation()
+    pipe = build_pipeline(vae, unet, text_encoder, tokenizer)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     pipe.save_pretrained(cfg.out_dir, safe_serialization=True)
     # Stored in fp16 to fit the size budget, computed in fp32: transformers honours the config's
