@@ -28,6 +28,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -546,8 +547,12 @@ def record_wall_time(seconds: float) -> None:
     if spec is None or spec.loader is None:
         raise DemoError("bench/results.py not found")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.record({"demo_wall_s": round(seconds, 1)})
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+        module.record({"demo_wall_s": round(seconds, 1)})
+    finally:
+        sys.modules.pop(spec.name, None)
 
 
 def run_demo(options: DemoOptions, console: Any | None = None) -> DemoResult:
