@@ -51,7 +51,12 @@ KEYS: dict[str, Key] = {
     "attribution_miou": Key(
         "IoU",
         ">= 0.65 (DAAM: 0.588-0.648 on real nouns)",
-        "200 held-out synthetic prompts, word heat map >= 0.4 max vs ground-truth mask",
+        "200 held-out synthetic images, word map min-max normalised >= 0.4 (DAAM's rule) vs mask",
+    ),
+    "attribution_miou_area_rule": Key(
+        "IoU",
+        "- (every-pixel baseline 0.5)",
+        "same, with DESIGN.md's area rule H_w >= 0.4 max H_w (the mask behind A_w)",
     ),
     # generator: keyword control of the default model (bench/keyword_control.py)
     "keyword_texture_accuracy": Key(
