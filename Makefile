@@ -82,7 +82,7 @@ bench: install compile
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement
 	$(PY) -m bench.indexer_sync
-	$(PY) -m bench.report
+	$(PY) -m bench.report --readme README.md
 
 demo: install compile
 	$(VENV)/bin/styleledger demo

@@ -1,6 +1,6 @@
 """StyleLedger's generator: the default model, hash-seeded rendering and DAAM-style attribution.
 
-``from generator import RenderSettings, render, verify`` (../notes/INTERFACES.md). The functions
+``from generator import RenderSettings, render, verify`` (docs/interfaces.md). The functions
 ``render`` and ``verify`` share their names with their modules, so they are imported eagerly here
 (a lazy ``__getattr__`` would hand out the module once anything imported ``generator.render``);
 use ``import generator.render as ...`` style imports with care: ``from generator.render import X``

@@ -15,7 +15,7 @@ at 0. Bilinear weights are convex and linear, so upsampling a step-sum equals su
 upsamples and the clamp is exact, as in DAAM (which upsamples each step, clamps and sums).
 
 Words (``word_attribution``). A prompt word is a maximal run of ``[a-z0-9-]`` in the lower-cased
-prompt (../notes/INTERFACES.md). Each real text token (not start, end or padding) belongs to the
+prompt (docs/interfaces.md). Each real text token (not start, end or padding) belongs to the
 word its characters overlap, or is a non-word unit of its own (punctuation). An occurrence's map
 is the sum of its sub-word tokens' maps; a word's raw map is the MEAN over its occurrences, so a
 word repeated in the prompt counts once, however often it is repeated. Per pixel, the raw maps of

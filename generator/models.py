@@ -1,6 +1,6 @@
 """Model ids, finding a model folder by id, and loading a pinned pipeline (no hub, ever).
 
-A model id is the sha256 over a folder's weight files (docs: ../notes/INTERFACES.md): for each
+A model id is the sha256 over a folder's weight files (docs: docs/interfaces.md): for each
 ``*.safetensors`` file under the folder, sorted by relative POSIX path,
 ``update(relpath.encode() + b"\\0" + sha256(file bytes).digest())``; the hex digest (64 chars,
 no 0x) is the id, and on-chain it is the bytes32 of that digest.

@@ -51,7 +51,7 @@ PROJECTS = [  # (prompt, price in wei, max supply, preview minting)
 
 
 def prompt_words(prompt: str) -> list[str]:
-    """INTERFACES.md: maximal runs of [a-z0-9-] in the lower-cased prompt, each word once."""
+    """docs/interfaces.md: maximal runs of [a-z0-9-] in the lower-cased prompt, each word once."""
     return list(dict.fromkeys(re.findall(r"[a-z0-9-]+", prompt.lower())))
 
 

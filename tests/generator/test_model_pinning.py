@@ -1,4 +1,4 @@
-"""Model ids (INTERFACES.md's formula), lookup by id, and refusing weights a project did not pin."""
+"""Model ids (docs/interfaces.md's formula), lookup by id, and refusing weights a project did not pin."""
 
 from __future__ import annotations
 
