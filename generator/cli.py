@@ -113,6 +113,9 @@ def train_command(
     steps: int = typer.Option(20_000, help="UNet steps (upper bound)"),
     vae_steps: int = typer.Option(1500, help="VAE steps"),
     batch: int = typer.Option(32, help="UNet batch size"),
+    cooldown: float = typer.Option(
+        0.15, help="fraction of the run at its end over which the learning rate decays"
+    ),
     device: str = typer.Option("auto", help="auto, cpu or cuda"),
     threads: int = typer.Option(2, help="CPU threads"),
     tiny: bool = typer.Option(False, "--tiny", help="a tiny model (tests, smoke runs)"),
@@ -127,6 +130,7 @@ def train_command(
         steps=steps,
         vae_steps=vae_steps,
         batch=batch,
+        cooldown=cooldown,
         device=device,
         threads=threads,
         tiny=tiny,

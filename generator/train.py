@@ -96,6 +96,8 @@ class TrainConfig:
     batch: int = 32
     lr: float = 6e-4
     warmup: int = 200
+    cooldown: float = 0.15  # fraction of the run (time or steps) at its end: lr decays linearly
+    min_lr_ratio: float = 0.05  # lr at the very end, as a fraction of ``lr``
     caption_dropout: float = 0.1  # empty prompt -> unconditional branch for CFG
     min_snr_gamma: float = 5.0  # min-SNR loss weighting (Hang et al. 2023)
     ema_decay: float = 0.999  # upper bound; (1 + step) / (10 + step) before that
@@ -230,6 +232,21 @@ def min_snr_weights(scheduler, timesteps: torch.Tensor, gamma: float) -> torch.T
 
 
 @torch.no_grad()
+def lr_factor(cfg: TrainConfig, step: int, elapsed_s: float) -> float:
+    """Learning-rate multiplier: linear warmup, then flat, then a linear cooldown to
+    ``min_lr_ratio`` over the last ``cooldown`` of the run. Progress is whichever of steps and
+    wall-clock budget is further along, so a time-boxed run still ends on a low learning rate."""
+    warm = min(1.0, (step + 1) / max(cfg.warmup, 1))
+    progress = step / max(cfg.steps, 1)
+    if cfg.max_minutes > 0:
+        progress = max(progress, elapsed_s / (cfg.max_minutes * 60.0))
+    if cfg.cooldown <= 0 or progress <= 1.0 - cfg.cooldown:
+        return warm
+    left = max(0.0, 1.0 - progress) / cfg.cooldown
+    return warm * (cfg.min_lr_ratio + (1.0 - cfg.min_lr_ratio) * left)
+
+
+@torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     for e, p in zip(ema.parameters(), model.parameters(), strict=True):
         e.lerp_(p, 1.0 - decay)
@@ -250,10 +267,6 @@ def train_diffusion(
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     if state.get("opt"):
         opt.load_state_dict(state["opt"])
-    start_step = state["step"]  # a resumed run does not warm up again
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (start_step + s + 1) / cfg.warmup)
-    )
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + state["step"])
     batches = synthetic.training_batches(cfg.batch, cfg.seed, state["step"])
     budget_s = cfg.max_minutes * 60.0 if cfg.max_minutes > 0 else math.inf
@@ -278,11 +291,13 @@ def train_diffusion(
         pred = unet(noisy, t, encoder_hidden_states=embeds).sample
         per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
         loss = (per_sample * min_snr_weights(scheduler, t, cfg.min_snr_gamma)).mean()
+        lr = cfg.lr * lr_factor(cfg, step, elapsed0 + time.time() - t0)
+        for group in opt.param_groups:
+            group["lr"] = lr
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
         opt.step()
-        sched.step()
         decay = min(cfg.ema_decay, (1 + step) / (10 + step))  # short runs: EMA warms up
         ema_update(ema_unet, unet, decay)
         ema_update(ema_text, text_encoder, decay)
@@ -297,7 +312,7 @@ def train_diffusion(
                 stage="unet",
                 step=step,
                 loss=loss.item(),
-                lr=sched.get_last_lr()[0],
+                lr=lr,
                 samples_per_s=round(rate, 2),
                 elapsed_s=round(elapsed, 1),
             )

@@ -68,3 +68,20 @@ def test_training_resumes_from_its_checkpoint(tmp_path) -> None:
         if json.loads(line)["stage"] == "unet"
     ]
     assert steps == [0, 1, 2, 3]  # the second run went on from step 2, nothing repeated
+
+
+def test_learning_rate_warms_up_holds_then_cools_down() -> None:
+    from generator.train import lr_factor
+
+    cfg = TrainConfig(steps=1000, max_minutes=0, warmup=100, cooldown=0.2, min_lr_ratio=0.1)
+    assert lr_factor(cfg, 0, 0.0) == 0.01
+    assert lr_factor(cfg, 99, 0.0) == 1.0
+    assert lr_factor(cfg, 800, 0.0) == 1.0  # the cooldown starts at 80% of the steps
+    assert abs(lr_factor(cfg, 900, 0.0) - 0.55) < 1e-9  # halfway down from 1.0 to 0.1
+    assert abs(lr_factor(cfg, 1000, 0.0) - 0.1) < 1e-9
+    # A time-boxed run cools down on its clock even when far from its step bound.
+    timed = TrainConfig(steps=1_000_000, max_minutes=100, warmup=1, cooldown=0.2, min_lr_ratio=0.1)
+    assert lr_factor(timed, 500, 60 * 70.0) == 1.0
+    assert abs(lr_factor(timed, 500, 60 * 90.0) - 0.55) < 1e-9
+    no_cooldown = TrainConfig(steps=1000, max_minutes=0, warmup=1, cooldown=0.0)
+    assert lr_factor(no_cooldown, 999, 0.0) == 1.0
