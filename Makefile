@@ -19,13 +19,14 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export HF_HUB_OFFLINE    := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install compile test test-contracts test-python bench demo deploy lint clean
+.PHONY: help install compile test test-contracts test-python bench demo docs deploy lint clean
 
 help:
 	@echo "make install         environments, npm packages and the solc command (idempotent)"
 	@echo "make test            every test: contracts on anvil and ganache, then the Python suite"
 	@echo "make demo            the whole story on a local anvil, end to end"
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
+	@echo "make docs            the README's pictures (samples, heat-map overlay, demo page)"
 	@echo "make deploy RPC_URL=...  deploy and wire the contracts -> deployments/<chainId>.json"
 	@echo "make lint            ruff"
 
@@ -86,6 +87,13 @@ bench: install compile
 
 demo: install compile
 	$(VENV)/bin/styleledger demo
+
+# The README's pictures: sample sheet and one token's heat-map overlay (generator/samples.py), then
+# the demo's page in Debian's chromium (indexer/demo_screenshot.py).
+docs: install compile
+	$(PY) -m generator.samples docs
+	$(VENV)/bin/styleledger demo --quiet
+	$(PY) -m indexer.demo_screenshot out/demo/index.html docs/demo.png
 
 # Any JSON-RPC endpoint; the deployer's key, role holders and delays come from the environment
 # (DEPLOYER_PRIVATE_KEY, SETTLER_ADDRESS, CHALLENGE_DELAY...: see scripts/deploy.py).

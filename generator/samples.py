@@ -1,14 +1,19 @@
-"""A labelled sample sheet of the default model, rendered through ``generator.render``.
+"""The README's pictures of the default model, rendered through ``generator.render``.
 
-``python -m generator.samples docs/samples.png`` renders a grid of prompts (rows vary one keyword
-kind at a time) with the model's pinned id and token hashes derived from the tile index, and
-writes each caption under its image. The README shows the result.
+``python -m generator.samples [docs]`` (``make docs``) writes
+
+* ``samples.png``: a grid of prompts (rows vary one keyword kind at a time) with the model's
+  pinned id and token hashes derived from the tile index, each caption under its image;
+* ``attribution/image.png`` and ``attribution/overlay.png``: one token of
+  :data:`ATTRIBUTION_PROMPT` and its heat-map overlay (ppm shares in the legend).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +40,9 @@ SHEET_PROMPTS: tuple[str, ...] = (
     "white stripes square on purple waves background",
     "white stripes triangle on orange zigzag background",
 )
+
+
+ATTRIBUTION_PROMPT = "red stripes circle on blue dots background"
 
 
 def token_hash_for(index: int) -> bytes:
@@ -76,11 +84,30 @@ def compose(tiles: list[np.ndarray], captions: list[str], cols: int) -> Image.Im
     return sheet
 
 
+def attribution_example(out_dir: Path, model_dir: Path | None = None) -> dict[str, int]:
+    """Render one token of ATTRIBUTION_PROMPT with attribution; keep its image and overlay in
+    ``out_dir``; return the words' ppm shares."""
+    from generator.models import DEFAULT_MODEL_DIR, model_id
+    from generator.render import RenderSettings, render
+
+    folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+    settings = RenderSettings(prompt=ATTRIBUTION_PROMPT, model_id=model_id(folder))
+    result = render(settings, token_hash_for(1000), model_dir=folder, attribute=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        result.save(Path(tmp))
+        for name in ("image.png", "overlay.png"):
+            shutil.copyfile(Path(tmp) / name, out_dir / name)
+    return dict(result.record()["ppm"])
+
+
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/samples.png")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    render_sheet().save(out)
-    print(f"wrote {out}")
+    docs = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs")
+    docs.mkdir(parents=True, exist_ok=True)
+    render_sheet().save(docs / "samples.png")
+    print(f"wrote {docs / 'samples.png'}")
+    shares = attribution_example(docs / "attribution")
+    print(f"wrote {docs / 'attribution'}/image.png, overlay.png; ppm {shares}")
 
 
 if __name__ == "__main__":
