@@ -83,21 +83,9 @@ def random_default_model(folder: Path) -> Path:
 
 
 def default_settings(folder: Path):
-    from generator.models import model_id
     from generator.render import RenderSettings
 
-    meta_path = folder / "styleledger.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    size = int(meta.get("image_size", 128))
-    return RenderSettings(
-        prompt=PROMPT,
-        model_id=model_id(folder),
-        steps=int(meta.get("default_steps", 20)),
-        guidance=float(meta.get("default_guidance", 7.5)),
-        width=size,
-        height=size,
-        scheduler="ddim",
-    )
+    return RenderSettings.recommended(PROMPT, folder)
 
 
 def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:

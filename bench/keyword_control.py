@@ -27,19 +27,18 @@ def main(n: int = 96) -> dict[str, float]:
 
     from bench.results import record
     from generator import classifier, synthetic
-    from generator.models import DEFAULT_MODEL_DIR, model_id
+    from generator.models import DEFAULT_MODEL_DIR
     from generator.render import RenderSettings, render
 
     torch.set_num_threads(2)
     model = classifier.load_or_train()
     ceiling = classifier.real_accuracy(model)
-    mid = model_id(DEFAULT_MODEL_DIR)
     samples = synthetic.holdout_samples(n)
     images = []
     start = time.perf_counter()
     for i, sample in enumerate(samples):
         token_hash = hashlib.sha256(b"styleledger-keyword-bench" + i.to_bytes(4, "big")).digest()
-        settings = RenderSettings(prompt=sample.caption, model_id=mid)
+        settings = RenderSettings.recommended(sample.caption, DEFAULT_MODEL_DIR)
         images.append(render(settings, token_hash, attribute=False).pixels)
     seconds = time.perf_counter() - start
     names = classifier.predict(model, np.stack(images))

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from generator.models import DEFAULT_MODEL_DIR
-from generator.models import model_id as model_id_of
 from generator.render import SCHEDULERS
 
 _SETTINGS_HELP = "JSON file with the settings (prompt, model_id, steps, ...); flags override it"
@@ -41,7 +40,9 @@ def _settings(
     }
     values.update({k: v for k, v in flags.items() if v is not None})
     if "model_id" not in values and (DEFAULT_MODEL_DIR / "model_index.json").is_file():
-        values["model_id"] = model_id_of(DEFAULT_MODEL_DIR)  # the shipped default model
+        # The shipped default model, with the settings it recommends where none are given.
+        recommended = RenderSettings.recommended("default", DEFAULT_MODEL_DIR)
+        values = {**recommended.model_dump(exclude={"prompt"}), **values}
     return RenderSettings(**values)
 
 

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import platform
 import threading
@@ -33,7 +34,13 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from generator import attribution as attr
 from generator import text
-from generator.models import config_digest, find_model, load_pipeline, normalize_model_id
+from generator.models import (
+    config_digest,
+    find_model,
+    load_pipeline,
+    normalize_model_id,
+)
+from generator.models import model_id as model_id_of
 from generator.seeding import initial_latents, parse_token_hash, pixel_hash
 
 RENDER_VERSION = "styleledger-render-v1"
@@ -62,6 +69,25 @@ class RenderSettings(BaseModel):
     width: int = 128
     height: int = 128
     scheduler: SchedulerName = "ddim"
+
+    @classmethod
+    def recommended(cls, prompt: str, model_dir: str | Path) -> RenderSettings:
+        """Settings a model folder recommends for ``prompt``: its model id, and the steps,
+        guidance and image side of its ``styleledger.json`` (``default_steps``,
+        ``default_guidance``, ``image_size``); this class's defaults where it says nothing."""
+        folder = Path(model_dir)
+        meta_path = folder / text.CONFIG_FILE
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        fields = cls.model_fields
+        side = int(meta.get("image_size", fields["width"].default))
+        return cls(
+            prompt=prompt,
+            model_id=model_id_of(folder),
+            steps=int(meta.get("default_steps", fields["steps"].default)),
+            guidance=float(meta.get("default_guidance", fields["guidance"].default)),
+            width=side,
+            height=side,
+        )
 
     @field_validator("prompt")
     @classmethod

@@ -52,14 +52,13 @@ def token_hash_for(index: int) -> bytes:
 def render_sheet(
     prompts: tuple[str, ...] = SHEET_PROMPTS, cols: int = 6, model_dir: Path | None = None
 ) -> Image.Image:
-    from generator.models import DEFAULT_MODEL_DIR, model_id
+    from generator.models import DEFAULT_MODEL_DIR
     from generator.render import RenderSettings, render
 
     folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
-    mid = model_id(folder)
     tiles = []
     for i, prompt in enumerate(prompts):
-        settings = RenderSettings(prompt=prompt, model_id=mid)
+        settings = RenderSettings.recommended(prompt, folder)
         tiles.append(render(settings, token_hash_for(i), model_dir=folder, attribute=False).pixels)
     return compose(tiles, list(prompts), cols)
 
@@ -87,11 +86,11 @@ def compose(tiles: list[np.ndarray], captions: list[str], cols: int) -> Image.Im
 def attribution_example(out_dir: Path, model_dir: Path | None = None) -> dict[str, int]:
     """Render one token of ATTRIBUTION_PROMPT with attribution; keep its image and overlay in
     ``out_dir``; return the words' ppm shares."""
-    from generator.models import DEFAULT_MODEL_DIR, model_id
+    from generator.models import DEFAULT_MODEL_DIR
     from generator.render import RenderSettings, render
 
     folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
-    settings = RenderSettings(prompt=ATTRIBUTION_PROMPT, model_id=model_id(folder))
+    settings = RenderSettings.recommended(ATTRIBUTION_PROMPT, folder)
     result = render(settings, token_hash_for(1000), model_dir=folder, attribute=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,7 +23,6 @@ Accounts come from a mnemonic (anvil's by default): index 0 deploys (and, as dep
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -508,21 +507,12 @@ def resolve_model_dir(model_dir: Path | None) -> Path:
 
 
 def model_defaults(model_dir: Path) -> tuple[int, int, float]:
-    """Steps, image side and guidance the model folder recommends (its ``styleledger.json``:
-    ``default_steps``, ``image_size``, ``default_guidance``), else the generator's defaults."""
+    """Steps, image side and guidance the model folder recommends
+    (``RenderSettings.recommended``)."""
     from generator.render import RenderSettings
 
-    fields = RenderSettings.model_fields
-    steps = int(fields["steps"].default)
-    side = int(fields["width"].default)
-    guidance = float(fields["guidance"].default)
-    meta_path = model_dir / "styleledger.json"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        steps = int(meta.get("default_steps", steps))
-        side = int(meta.get("image_size", side))
-        guidance = float(meta.get("default_guidance", guidance))
-    return steps, side, guidance
+    settings = RenderSettings.recommended("demo", model_dir)
+    return settings.steps, settings.width, settings.guidance
 
 
 def serve_hint(options: DemoOptions, result: DemoResult) -> str:

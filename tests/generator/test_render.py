@@ -201,3 +201,20 @@ def test_a_render_that_draws_global_noise_fails_loudly(tiny_sd, tiny_sd_id, monk
     )
     with pytest.raises(RuntimeError, match="global random generator"):
         render(settings(tiny_sd_id), HASH, model_dir=tiny_sd, attribute=False)
+
+
+def test_recommended_settings_come_from_the_model_folder(tiny_sd, tiny_sd_id, tmp_path) -> None:
+    import shutil
+
+    from generator.render import RenderSettings
+
+    plain = RenderSettings.recommended("red circle", tiny_sd)  # no styleledger.json: defaults
+    assert plain.model_id == tiny_sd_id
+    assert (plain.steps, plain.guidance, plain.width) == (20, 7.5, 128)
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_sd, folder)
+    meta = {"text_encoding": "words-only", "default_steps": 12, "default_guidance": 9.0}
+    (folder / "styleledger.json").write_text(json.dumps({**meta, "image_size": 64}))
+    ours = RenderSettings.recommended("red circle", folder)
+    assert (ours.steps, ours.guidance, ours.width, ours.height) == (12, 9.0, 64, 64)
+    assert ours.model_id == tiny_sd_id and ours.prompt == "red circle"
