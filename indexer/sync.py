@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from indexer.chain import ChainError, Deployment, RPCError, RPCUnreachableError, rpc_call
 from indexer.db.bulk import bulk_insert_rows
+from indexer.db.ledger_models import Epoch
 from indexer.db.models import ChainBlock, RawLog, SyncCursor
 from indexer.decode import DecodedLog, LogDecoder
 from indexer.projections import Projector, RollbackHook, rollback_to
@@ -75,6 +76,10 @@ class DeploymentMismatchError(SyncError, ValueError):
 
 class ReorgTooDeepError(SyncError):
     """A reorg reaches below every stored block hash (deeper than ``reorg_window``)."""
+
+
+class ReorgBelowSettlementError(SyncError):
+    """A reorg would undo blocks that a settled epoch already counted: the sync stops instead."""
 
 
 class _ChainMoved(Exception):
@@ -460,6 +465,7 @@ class Syncer:
             assert cursor is not None
             if cursor.next_block <= ancestor + 1:
                 return False
+            self._refuse_below_settlement(session, ancestor)
             undone = cursor.next_block - 1 - ancestor
             rollback_to(session, ancestor, self.rollback_hooks)
             cursor.next_block = ancestor + 1
@@ -469,6 +475,28 @@ class Syncer:
         self.progress.rolled_back_blocks += undone
         self.progress.next_block = ancestor + 1
         return True
+
+    @staticmethod
+    def _refuse_below_settlement(session: Session, ancestor: int) -> None:
+        """Settled epochs are final: rolling back blocks they counted would delete ledger
+        entries already in a Merkle root (and maybe claimed). Stop, roll back nothing, say why."""
+        settled = session.execute(
+            select(Epoch.number, Epoch.as_of_block, Epoch.status)
+            .where(Epoch.as_of_block > ancestor)
+            .order_by(Epoch.number)
+            .limit(1)
+        ).first()
+        if settled is None:
+            return
+        newest = session.scalar(select(func.max(Epoch.as_of_block)))
+        raise ReorgBelowSettlementError(
+            f"reorg back to block {ancestor}, but epoch {settled.number} ({settled.status}) "
+            f"settled the chain up to block {settled.as_of_block} (newest settled block "
+            f"{newest}). Nothing was rolled back and the sync stops, since ledger entries in a "
+            "Merkle root would be lost. Set STYLELEDGER_CONFIRMATIONS to the chain's finality "
+            "depth; to recover, have the guardian veto any posted root still within its "
+            "challenge delay and reconcile the ledger by hand before syncing again"
+        )
 
 
 @contextmanager

@@ -3,6 +3,7 @@ reorgs (also under a running sync), adaptive chunks; each on SQLite and PostgreS
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from indexer.chain import RPCError, load_deployment
 from indexer.db.base import make_engine, make_session_factory
+from indexer.db.ledger_models import Epoch
 from indexer.db.migrate import upgrade_database
 from indexer.db.models import (
     CHAIN_MODELS,
@@ -31,7 +33,7 @@ from indexer.db.models import (
 )
 from indexer.db.queries import project_at, resolve_keywords_at, resolve_keywords_for_token
 from indexer.decode import LogDecoder
-from indexer.sync import Syncer
+from indexer.sync import ReorgBelowSettlementError, Syncer
 
 pytestmark = pytest.mark.chain
 
@@ -245,6 +247,47 @@ def test_reorg_rolls_back_exactly(
         )
         assert s.get(Token, 1_000_000).owner == checksum(B) and s.get(Project, 1).active
         assert s.get(SyncCursor, 31337).next_block == anvil.head() + 1
+
+
+def test_reorg_below_a_settled_epoch_stops_the_sync(
+    anvil: Anvil, emitters: EmitterDeployment, db_engine: Engine
+):
+    em = emitters
+    em.core.emit(
+        "ProjectCreated", projectId=1, author=C, name="P", prompt="ink", modelId=MODEL,
+        settings=SETTINGS, price=PRICE, maxSupply=100, previewMint=False,
+    )  # fmt: skip
+    syncer = make_syncer(anvil, em.path, db_engine)
+    syncer.run_once()
+    fork = anvil.head()
+    snapshot = anvil.rpc("evm_snapshot")
+    mint(em, 1_000_000)  # minted, then settled in epoch 1, then orphaned
+    syncer.run_once()
+    settled_block = anvil.head()
+    with Session(db_engine) as s, s.begin():
+        s.add(Epoch(number=1, root="0x" + "11" * 32, total=PRICE, leaf_count=2,
+                    as_of_block=settled_block, status="posted"))  # fmt: skip
+    before = chain_dump(db_engine)
+    assert anvil.rpc("evm_revert", snapshot)
+    mint(em, 1_000_000, to=B)
+    anvil.mine(3)
+    with pytest.raises(
+        ReorgBelowSettlementError,
+        match=rf"epoch 1 \(posted\) settled the chain up to block {settled_block}",
+    ) as caught:
+        syncer.run_once()
+    ancestor = re.search(r"reorg back to block (\d+)", str(caught.value))
+    assert ancestor is not None and int(ancestor.group(1)) <= fork
+    assert chain_dump(db_engine) == before  # nothing was rolled back
+    with Session(db_engine) as s:
+        assert s.get(Token, 1_000_000).owner == checksum(D)
+        assert s.get(SyncCursor, 31337).next_block == settled_block + 1
+    # An epoch that settled only blocks before the fork does not stand in the way.
+    with Session(db_engine) as s, s.begin():
+        s.get(Epoch, 1).as_of_block = fork
+    assert syncer.run_once().reorgs == 1
+    with Session(db_engine) as s:
+        assert s.get(Token, 1_000_000).owner == checksum(B)
 
 
 def wait_synced(anvil: Anvil, engine: Engine, timeout: float = 20) -> None:
