@@ -107,7 +107,7 @@ class TrainConfig:
     checkpoint_every: int = 200
     sample_every: int = 1000
     sample_steps: int = 20
-    guidance: float = 5.0
+    guidance: float = 7.5  # samples, and the default_guidance the saved model recommends
     save_fp16: bool = True  # weights stored in fp16 (the folder loads and renders in fp32)
     arch: ArchConfig = field(default_factory=ArchConfig)
 
