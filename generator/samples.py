@@ -64,23 +64,41 @@ def render_sheet(
 
 
 def compose(tiles: list[np.ndarray], captions: list[str], cols: int) -> Image.Image:
-    """Tiles in a grid, each caption in two lines under its tile."""
+    """Tiles in a grid, each caption under its tile, wrapped to the tile's width."""
     h, w, _ = tiles[0].shape
-    label_h, pad = 24, 4
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    wrapped = [wrap(caption, w - 2, measure, font) for caption in captions]
+    line_h, pad = 11, 4
+    label_h = line_h * max(len(lines) for lines in wrapped) + 2
     rows = -(-len(tiles) // cols)
     sheet = Image.new("RGB", (cols * (w + pad) + pad, rows * (h + label_h + pad) + pad), "white")
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
-    for i, (tile, caption) in enumerate(zip(tiles, captions, strict=True)):
+    for i, (tile, lines) in enumerate(zip(tiles, wrapped, strict=True)):
         r, c = divmod(i, cols)
         x, y = pad + c * (w + pad), pad + r * (h + label_h + pad)
         sheet.paste(Image.fromarray(tile), (x, y))
-        words = caption.split()
-        split = words.index("on") if "on" in words else len(words)
-        lines = [" ".join(words[:split]), " ".join(words[split:])]
         for j, line in enumerate(lines):
-            draw.text((x + 1, y + h + 1 + 11 * j), line, fill=(0, 0, 0), font=font)
+            draw.text((x + 1, y + h + 1 + line_h * j), line, fill=(0, 0, 0), font=font)
     return sheet
+
+
+def wrap(
+    caption: str, width: int, draw: ImageDraw.ImageDraw, font: ImageFont.ImageFont
+) -> list[str]:
+    """Greedy word wrap: a new line at "on" (shape, then background) or where a line would not
+    fit ``width`` pixels."""
+    lines: list[str] = []
+    for part in caption.replace(" on ", "\n on ").split("\n"):
+        line = ""
+        for word in part.split():
+            candidate = f"{line} {word}".strip()
+            if line and draw.textlength(candidate, font=font) > width:
+                lines.append(line)
+                candidate = word
+            line = candidate
+        lines.append(line)
+    return lines
 
 
 def attribution_example(out_dir: Path, model_dir: Path | None = None) -> dict[str, int]:
