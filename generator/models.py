@@ -174,6 +174,8 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
                 feature_extractor=None,
                 requires_safety_checker=False,
                 dtype=torch.float32,
+                # accelerate is not a dependency: say so, rather than have diffusers warn per load.
+                low_cpu_mem_usage=False,
             )
             pipe.set_progress_bar_config(disable=True)
             _PIPELINES[key] = pipe
