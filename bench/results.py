@@ -40,10 +40,12 @@ KEYS: dict[str, Key] = {
     ),
     # generator: render speed, attribution, determinism (bench/generator_speed.py)
     "render_s_per_image": Key(
-        "s", "-", "default model, default size and steps, plain render, best of 7, this 2-core CPU"
+        "s", "-", "default model, default size and steps, plain render, best of 15, this 2-core CPU"
     ),
     "attribution_overhead_ratio": Key(
-        "ratio", "<= 1.10", "render with attribution / plain render, same run (best of 7 each)"
+        "ratio",
+        "<= 1.10",
+        "render with attribution / plain render of the same hash, median of 15 pairs",
     ),
     "determinism_identical_fraction": Key(
         "fraction", "1.0", "20 hashes, same pixel hash in fresh processes, OMP_NUM_THREADS=1 vs 2"
