@@ -76,7 +76,13 @@ test-contracts:
 test-python:
 	$(PY) -m pytest -q
 
+# The API figures want wrk (Debian): a Python load generator would share the 2 cores with the
+# server and measure itself. Installed when we may (root with apt), else said and done without.
 bench: install compile
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  echo "wrk not installed (apt-get install wrk): API figures from the Python load generator"
 	$(BROWNIE) run scripts/bench_gas.py --network anvil
 	$(PY) -m bench.generator_speed
 	$(PY) -m bench.keyword_control
