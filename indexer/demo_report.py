@@ -273,7 +273,7 @@ def report(ctx: Any, factory: Any, start_block: int, start_balances: dict[str, i
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1280px;color:#222;padding:0 1rem}
 h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
-table{border-collapse:collapse;margin:.6rem 0 1.4rem} .wide{overflow-x:auto} .wide table{font-size:13px} .wide td,.wide th{white-space:nowrap} th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6rem 0 1.4rem} .wide{overflow-x:auto} .wide table{font-size:12px} .wide td,.wide th{white-space:nowrap;padding:.25rem .45rem} th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd}
 td.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f4f4f4;text-align:left}
 .ok{color:#080} .bad{color:#c00}
 .tokens{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem}
