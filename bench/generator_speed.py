@@ -84,13 +84,13 @@ def random_default_model(folder: Path) -> Path:
 
 
 def default_settings(folder: Path):
-    from generator.render import RenderSettings
+    from generator.rendering import RenderSettings
 
     return RenderSettings.recommended(PROMPT, folder)
 
 
 def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:
-    from generator.render import render
+    from generator.rendering import render
 
     hashes = _hashes(n + 1, "speed")
     render(settings, hashes[0], model_dir=folder, attribute=True)  # warm-up: load, first calls
@@ -122,7 +122,7 @@ def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:
 
 
 def _child_hashes(folder: Path, settings_json: str, n: int) -> None:
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     settings = RenderSettings.model_validate_json(settings_json)
     out = [
@@ -159,7 +159,7 @@ def reference_attributions(pipe, folder: Path, samples, hashes: list[str], steps
 
     from generator import attribution as attr
     from generator import text
-    from generator.render import canonical_float_path, vae_factor
+    from generator.rendering import canonical_float_path, vae_factor
     from generator.seeding import initial_latents
 
     height, width, _ = samples[0].image.shape

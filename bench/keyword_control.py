@@ -28,7 +28,7 @@ def main(n: int = 96) -> dict[str, float]:
     from bench.results import record
     from generator import classifier, synthetic
     from generator.models import DEFAULT_MODEL_DIR
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     torch.set_num_threads(2)
     model = classifier.load_or_train()

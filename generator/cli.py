@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from generator.models import DEFAULT_MODEL_DIR
-from generator.render import SCHEDULERS
+from generator.seeding import SCHEDULERS
 
 _SETTINGS_HELP = "JSON file with the settings (prompt, model_id, steps, ...); flags override it"
 
@@ -23,7 +23,7 @@ def _settings(
     height: int | None,
     scheduler: str | None,
 ):
-    from generator.render import RenderSettings
+    from generator.rendering import RenderSettings
 
     values: dict = {}
     if settings_file is not None:
@@ -67,7 +67,7 @@ def render_command(
     ),
 ) -> None:
     """Render a token: image.png, record.json and heat maps (heatmap-<word>.png, overlay.png)."""
-    from generator.render import render
+    from generator.rendering import render
 
     try:
         settings = _settings(
@@ -95,7 +95,7 @@ def verify_command(
     ),
 ) -> None:
     """Re-render a record; exit 0 identical, 3 within tolerance, 1 different."""
-    from generator.verify import verify_record
+    from generator.verification import verify_record
 
     try:
         check = verify_record(record, reference=image, model_dir=model_dir)

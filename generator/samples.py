@@ -53,7 +53,7 @@ def render_sheet(
     prompts: tuple[str, ...] = SHEET_PROMPTS, cols: int = 6, model_dir: Path | None = None
 ) -> Image.Image:
     from generator.models import DEFAULT_MODEL_DIR
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
     tiles = []
@@ -105,7 +105,7 @@ def attribution_example(out_dir: Path, model_dir: Path | None = None) -> dict[st
     """Render one token of ATTRIBUTION_PROMPT with attribution; keep its image and overlay in
     ``out_dir``; return the words' ppm shares."""
     from generator.models import DEFAULT_MODEL_DIR
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
     settings = RenderSettings.recommended(ATTRIBUTION_PROMPT, folder)

@@ -2,17 +2,22 @@
 
 The initial latents are the only randomness in a render. They come from NumPy's legacy
 ``RandomState`` (its stream is frozen by NumPy's compatibility policy; torch's generators make no
-such promise), seeded from the token hash, never from a global generator.
+such promise), seeded from the token hash, never from a global generator; and the samplers are
+non-ancestral (:data:`SCHEDULERS`), so nothing else draws noise.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Literal, get_args
 
 import numpy as np
 
 RENDER_DOMAIN = b"styleledger-render-v1"
+# The samplers a render may use: DDIM (eta 0), DPM-Solver++ multistep, Euler; none draws noise.
+SchedulerName = Literal["ddim", "dpm", "euler"]
+SCHEDULERS: tuple[str, ...] = get_args(SchedulerName)
 _HEX_HASH = re.compile(r"(0x)?[0-9a-fA-F]{64}")
 
 

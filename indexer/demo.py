@@ -509,7 +509,7 @@ def resolve_model_dir(model_dir: Path | None) -> Path:
 def model_defaults(model_dir: Path) -> tuple[int, int, float]:
     """Steps, image side and guidance the model folder recommends
     (``RenderSettings.recommended``)."""
-    from generator.render import RenderSettings
+    from generator.rendering import RenderSettings
 
     settings = RenderSettings.recommended("demo", model_dir)
     return settings.steps, settings.width, settings.guidance

@@ -65,7 +65,7 @@ def verify_token(
 ) -> TokenVerification:
     """Re-render ``token_id`` and compare pixels and shares with the stored render."""
     from generator import RenderSettings, find_model, render
-    from generator.verify import as_pixels, compare_pixels
+    from generator.verification import as_pixels, compare_pixels
 
     try:
         inp = load_render_input(session, token_id)

@@ -102,7 +102,7 @@ class PreviewCache:
 def render_preview_png(project: PreviewProject, token_hash: str, models: str = "") -> bytes:
     """Render ``project`` for ``token_hash`` (no attribution: the pixels are the same) as PNG."""
     from generator.models import default_search_paths, find_model
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     settings = RenderSettings(
         prompt=project.prompt,

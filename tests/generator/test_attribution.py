@@ -11,7 +11,7 @@ from sd_factory import tiny_tokenizer
 
 from generator import attribution as attr
 from generator.models import load_pipeline
-from generator.render import RenderSettings, canonical_float_path, denoise, render
+from generator.rendering import RenderSettings, canonical_float_path, denoise, render
 from generator.seeding import initial_latents
 
 HASH = "0x" + "ab" * 32

@@ -44,7 +44,7 @@ def test_loads_in_fp32_with_the_stock_pipeline() -> None:
 
 
 def test_same_hash_same_pixels() -> None:
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     settings = RenderSettings(
         prompt="red stripes circle on blue dots background",
@@ -77,7 +77,7 @@ def test_keywords_control_the_picture() -> None:
     import hashlib
 
     from generator import classifier, synthetic
-    from generator.render import RenderSettings, render
+    from generator.rendering import RenderSettings, render
 
     if not classifier.WEIGHTS.is_file():
         pytest.skip("keyword classifier not trained")

@@ -14,9 +14,10 @@ from PIL import Image
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+import generator.rendering
 from generator import RenderSettings, render, verify
 from generator.models import ModelIdMismatchError
-from generator.verify import compare_pixels, verify_record
+from generator.verification import compare_pixels, verify_record
 
 HASH = "0x" + "5e" * 32
 PROMPT = "red zigzag circle on blue dots background"
@@ -193,9 +194,8 @@ def test_cli_render_then_verify(tiny_sd, tiny_sd_id, tmp_path):
 def test_a_render_that_draws_global_noise_fails_loudly(tiny_sd, tiny_sd_id, monkeypatch):
     from diffusers import EulerAncestralDiscreteScheduler
 
-    render_module = sys.modules["generator.render"]  # generator.render is also the function
     monkeypatch.setattr(
-        render_module,
+        generator.rendering,
         "make_scheduler",
         lambda name, config: EulerAncestralDiscreteScheduler.from_config(config),
     )
@@ -206,7 +206,7 @@ def test_a_render_that_draws_global_noise_fails_loudly(tiny_sd, tiny_sd_id, monk
 def test_recommended_settings_come_from_the_model_folder(tiny_sd, tiny_sd_id, tmp_path) -> None:
     import shutil
 
-    from generator.render import RenderSettings
+    from generator.rendering import RenderSettings
 
     plain = RenderSettings.recommended("red circle", tiny_sd)  # no styleledger.json: defaults
     assert plain.model_id == tiny_sd_id

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from generator.render import RenderSettings, render
+from generator.rendering import RenderSettings, render
 from generator.seeding import pixel_hash
 
 MAX_LEVEL_DELTA = 2

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -41,12 +40,16 @@ from generator.models import (
     normalize_model_id,
 )
 from generator.models import model_id as model_id_of
-from generator.seeding import initial_latents, parse_token_hash, pixel_hash
+from generator.seeding import (
+    SCHEDULERS,
+    SchedulerName,
+    initial_latents,
+    parse_token_hash,
+    pixel_hash,
+)
 
 RENDER_VERSION = "styleledger-render-v1"
 CANONICAL_THREADS = 2
-SchedulerName = Literal["ddim", "dpm", "euler"]
-SCHEDULERS: tuple[str, ...] = ("ddim", "dpm", "euler")
 MAX_STEPS = 1000
 MAX_SIDE = 4096
 _RENDER_LOCK = threading.RLock()  # a cached pipeline is shared: one render at a time on it
