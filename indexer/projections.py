@@ -24,6 +24,7 @@ from indexer.db.models import (
     Claim,
     Deposit,
     PlatformFee,
+    PlatformRecipient,
     Project,
     ProjectVersion,
     RawLog,
@@ -36,6 +37,7 @@ from indexer.db.models import (
     block_end_pos,
     style_status,
 )
+from indexer.db.queries import platform_bps_at
 from indexer.decode import DecodedLog
 
 ZERO_TOPIC = "0x" + "00" * 32
@@ -94,13 +96,7 @@ class Projector:
     def platform_bps(self, pos: int) -> int:
         """The platform share in force at ``pos`` (cached; changes flush and reset the cache)."""
         if self._platform_bps is None:
-            latest = self.session.scalars(
-                select(PlatformFee.bps)
-                .where(PlatformFee.valid_from_pos < pos)
-                .order_by(PlatformFee.valid_from_pos.desc())
-                .limit(1)
-            ).first()
-            self._platform_bps = self.deployment.platform_bps if latest is None else latest
+            self._platform_bps = platform_bps_at(self.session, pos, self.deployment.platform_bps)
         return self._platform_bps
 
     # ── versioned entities ──
@@ -361,6 +357,18 @@ def on_platform_bps_updated(p: Projector, log: DecodedLog) -> None:
     p._platform_bps = None
 
 
+def on_platform_recipient_updated(p: Projector, log: DecodedLog) -> None:
+    p.flush()
+    p.session.add(
+        PlatformRecipient(
+            recipient=(log.args or {})["platform"],
+            valid_from_pos=log.pos,
+            block_number=log.block_number,
+        )
+    )
+    p.session.flush()
+
+
 # ───────────────────────────────────────── PayoutDistributor ──────────────────────────────────────
 
 
@@ -455,6 +463,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("ArtCore", "MintedWithSeed"): on_minted_with_seed,
     ("ArtCore", "Transfer"): on_transfer,
     ("ArtCore", "PlatformBpsUpdated"): on_platform_bps_updated,
+    ("ArtCore", "PlatformRecipientUpdated"): on_platform_recipient_updated,
     ("PayoutDistributor", "Deposited"): on_deposited,
     ("PayoutDistributor", "RootPosted"): on_root_posted,
     ("PayoutDistributor", "RootVetoed"): on_root_vetoed,
@@ -473,7 +482,9 @@ def rollback_to(session: Session, block: int, hooks: Iterable[RollbackHook] = ()
     touched_tokens = set(
         session.scalars(select(TokenTransfer.token_id).where(TokenTransfer.block_number > block))
     )
-    for table in (Claim, RootPost, Deposit, TokenTransfer, Token, PlatformFee, RawLog):
+    for table in (
+        Claim, RootPost, Deposit, TokenTransfer, Token, PlatformFee, PlatformRecipient, RawLog
+    ):  # fmt: skip
         session.execute(delete(table).where(table.block_number > block))
     session.execute(delete(ChainBlock).where(ChainBlock.number > block))
     session.execute(

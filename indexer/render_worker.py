@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from indexer import jobs
 from indexer.db.ledger_models import Attribution, LedgerEntry, Render
 from indexer.db.models import Token
-from indexer.db.queries import project_at, resolve_keywords_at
+from indexer.db.queries import platform_recipient_at, project_at, resolve_keywords_at
 from indexer.money import Role, StyleAtBlock, StyleStatus, WordShare, split_sale
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,11 @@ def write_results(
     """Store the render, its attribution and its sale's ledger entries (caller's transaction)."""
     shares = [WordShare(w["word"], int(w["ppm"])) for w in out.words]
     styles = styles_at_mint(session, (s.word for s in shares), inp.pos)
+    # The contract keeps a sale's platform cut for whoever is the recipient when it is withdrawn;
+    # the ledger line names the recipient of the mint's time.
+    recipient = platform_recipient_at(session, inp.pos, platform)
     split = split_sale(
-        inp.price, inp.platform_bps, shares, styles, author=inp.author, platform=platform
+        inp.price, inp.platform_bps, shares, styles, author=inp.author, platform=recipient
     )
     session.execute(delete(Attribution).where(Attribution.token_id == inp.token_id))
     session.execute(delete(LedgerEntry).where(LedgerEntry.token_id == inp.token_id))

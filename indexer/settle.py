@@ -51,12 +51,12 @@ from indexer.db.ledger_models import (
 from indexer.db.models import (
     SUSPENDED,
     Deposit,
-    PlatformFee,
     Project,
     StyleVersion,
     Token,
     block_end_pos,
 )
+from indexer.db.queries import platform_bps_at, platform_recipient_at
 from indexer.merkle import StandardMerkleTree
 from indexer.money import split_royalty
 
@@ -129,16 +129,6 @@ def suspended_styles_at(session: Session, block: int) -> list[int]:
     return sorted(set(rows))
 
 
-def platform_bps_at(session: Session, pos: int, default: int) -> int:
-    bps = session.scalar(
-        select(PlatformFee.bps)
-        .where(PlatformFee.valid_from_pos < pos)
-        .order_by(PlatformFee.valid_from_pos.desc())
-        .limit(1)
-    )
-    return default if bps is None else bps
-
-
 def _deposit_key(deposit: Deposit) -> str:
     return f"{deposit.tx_hash}:{deposit.log_index}"
 
@@ -188,8 +178,9 @@ def split_new_royalties(
         for account, amount in rows:
             entitlements[account] = entitlements.get(account, 0) + amount
         bps = platform_bps_at(session, deposit.pos, default_bps)
+        recipient = platform_recipient_at(session, deposit.pos, platform)
         split = split_royalty(
-            deposit.amount, bps, entitlements, author=project.author, platform=platform
+            deposit.amount, bps, entitlements, author=project.author, platform=recipient
         )
         for entry in split.entries:
             session.add(

@@ -291,6 +291,18 @@ class PlatformFee(Base):
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class PlatformRecipient(Base):
+    """ArtCore's platform recipient from ``valid_from_pos`` on (history of changes): it withdraws
+    the platform's balance, and the tree pays it the platform's part of royalties."""
+
+    __tablename__ = "platform_recipients"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(42))
+    valid_from_pos: Mapped[int] = mapped_column(BigInteger, index=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 # ───────────────────────────────────────────── tokens ─────────────────────────────────────────────
 
 
@@ -391,6 +403,7 @@ CHAIN_MODELS: tuple[type[Base], ...] = (
     Project,
     ProjectVersion,
     PlatformFee,
+    PlatformRecipient,
     Token,
     TokenTransfer,
     Deposit,

@@ -14,6 +14,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from indexer.db.models import (
+    PlatformFee,
+    PlatformRecipient,
     ProjectVersion,
     StyleKeyword,
     StyleVersion,
@@ -99,3 +101,25 @@ def project_at(
 ) -> ProjectVersion | None:
     """The version of a project in force at the point (prompt, model, settings, price...)."""
     return _version_at(session, ProjectVersion.project_id, project_id, _at(block_number, pos))
+
+
+def _in_force_at(session: Session, column: Any, valid_from_pos: Any, pos: int) -> Any:
+    """The value of a change-history ``column`` in force at ``pos`` (None before any change)."""
+    return session.scalar(
+        select(column).where(valid_from_pos < pos).order_by(valid_from_pos.desc()).limit(1)
+    )
+
+
+def platform_bps_at(session: Session, pos: int, default: int) -> int:
+    """ArtCore's platform share (basis points) in force at ``pos``; ``default`` before any change."""
+    bps = _in_force_at(session, PlatformFee.bps, PlatformFee.valid_from_pos, pos)
+    return default if bps is None else bps
+
+
+def platform_recipient_at(session: Session, pos: int, default: str) -> str:
+    """ArtCore's platform recipient at ``pos`` (``PlatformRecipientUpdated``); ``default`` (the
+    deployment file's platform role) before the database has seen one."""
+    recipient = _in_force_at(
+        session, PlatformRecipient.recipient, PlatformRecipient.valid_from_pos, pos
+    )
+    return default if recipient is None else recipient

@@ -244,6 +244,42 @@ def test_royalties_split_pro_rata_to_settled_entitlements(db_engine: Engine) -> 
     assert _leaves(db_engine, 1) == {ARTIST: 900 + 450, AUTHOR: 900 + 451, PLATFORM: 100}
 
 
+def test_the_platform_recipient_is_the_one_on_chain_at_each_payment(db_engine: Engine) -> None:
+    """After ``setPlatformRecipient`` the tree pays royalties' platform part to the new recipient;
+    each sale's platform line names the recipient of its mint's time (the deployment file's
+    platform role before any change was indexed)."""
+    from indexer.db.models import PlatformRecipient, log_pos
+
+    new_platform = "0x" + "f1" * 20
+    _setup(db_engine, tokens=2, price=1_000)  # mints at blocks 10 and 11
+    factory = make_session_factory(db_engine)
+    with factory() as s, s.begin():
+        s.add(
+            PlatformRecipient(
+                recipient=new_platform, valid_from_pos=log_pos(10, 50), block_number=10
+            )
+        )
+        add_royalty(s, 1, 1_001, block=20)
+    Worker(
+        factory,
+        Path("unused"),
+        PLATFORM,
+        renderer=fake_renderer({"red": 500_000, "stripes": 500_000}),
+    ).run()
+    with factory() as s:
+        settle(s, poster=None, platform=PLATFORM, as_of_block=20)
+        sale_platform = dict(
+            s.execute(
+                select(LedgerEntry.token_id, LedgerEntry.account).where(
+                    LedgerEntry.kind == "sale", LedgerEntry.role == "platform"
+                )
+            ).all()
+        )
+    assert sale_platform == {1_000_000: PLATFORM, 1_000_001: new_platform}
+    # royalty 1,001: platform 100 to the recipient of the deposit's time, 901 pro rata 1:1
+    assert _leaves(db_engine, 1) == {ARTIST: 900 + 450, AUTHOR: 900 + 451, new_platform: 100}
+
+
 def test_a_crash_inside_the_build_leaves_nothing(db_engine: Engine, monkeypatch) -> None:
     _setup(db_engine, tokens=1)
     factory = make_session_factory(db_engine)

@@ -31,7 +31,12 @@ from indexer.db.models import (
     SyncCursor,
     Token,
 )
-from indexer.db.queries import project_at, resolve_keywords_at, resolve_keywords_for_token
+from indexer.db.queries import (
+    platform_recipient_at,
+    project_at,
+    resolve_keywords_at,
+    resolve_keywords_for_token,
+)
 from indexer.decode import LogDecoder
 from indexer.sync import ReorgBelowSettlementError, Syncer
 
@@ -100,6 +105,7 @@ def story(em: EmitterDeployment) -> None:
     em.core.emit("MintedWithSeed", tokenId=1_000_002, seed=77)
     em.core.emit("Transfer", **{"from": D, "to": E, "tokenId": 1_000_000})
     em.core.emit("PlatformBpsUpdated", bps=500)
+    em.core.emit("PlatformRecipientUpdated", platform=B)
     em.core.emit("ProjectPriceUpdated", projectId=1, price=2 * PRICE)
     mint(em, 1_000_003)
     em.distributor.emit(
@@ -120,7 +126,7 @@ def test_projections_and_keyword_history(
 ):
     story(emitters)
     progress = make_syncer(anvil, emitters.path, db_engine, chunk_size=3).run_once()
-    assert progress.caught_up and progress.logs == 21 and progress.reorgs == 0
+    assert progress.caught_up and progress.logs == 22 and progress.reorgs == 0
 
     with Session(db_engine) as s:
         tokens = {t.token_id: t for t in s.scalars(select(Token))}
@@ -133,6 +139,9 @@ def test_projections_and_keyword_history(
             PRICE - PRICE // 10,
         )
         assert (t3.platform_bps, t3.creator_pool) == (500, PRICE - PRICE // 20)
+        # the recipient changed between the third and the fourth mint
+        assert platform_recipient_at(s, t2.pos, "role") == "role"
+        assert platform_recipient_at(s, t3.pos, "role") == checksum(B)
         assert t2.seed == 77 and t0.seed is None and t2.invocation == 2
         assert t0.hash == "0x" + (1_000_000).to_bytes(32, "big").hex()
 
@@ -219,6 +228,7 @@ def test_reorg_rolls_back_exactly(
     em.registry.emit("StyleKeywordsUpdated", styleId=1, keywords=["ink", "gone"])
     em.core.emit("Transfer", **{"from": D, "to": E, "tokenId": 1_000_000})
     em.core.emit("ProjectActiveUpdated", projectId=1, active=False)
+    em.core.emit("PlatformRecipientUpdated", platform=E)
     syncer.run_once()
     with Session(db_engine) as s:
         assert s.get(Style, 1).status == "opted_out" and s.get(Token, 1_000_000).owner == checksum(
