@@ -25,6 +25,7 @@ from indexer.db.models import (
     Deposit,
     PlatformFee,
     PlatformRecipient,
+    PlatformWithdrawal,
     Project,
     ProjectVersion,
     RawLog,
@@ -44,7 +45,7 @@ ZERO_TOPIC = "0x" + "00" * 32
 TOKENS_PER_PROJECT = 1_000_000
 
 # Bulk tables in foreign-key order (a buffered token must land before its transfers).
-_BULK_ORDER = (Token, TokenTransfer, Deposit, Claim, RootPost)
+_BULK_ORDER = (Token, TokenTransfer, Deposit, Claim, RootPost, PlatformWithdrawal)
 
 Handler = Callable[["Projector", DecodedLog], None]
 # Extra work on rollback, run before the chain tables are cut back (e.g. the ledger's own rows).
@@ -369,6 +370,11 @@ def on_platform_recipient_updated(p: Projector, log: DecodedLog) -> None:
     p.session.flush()
 
 
+def on_platform_withdrawn(p: Projector, log: DecodedLog) -> None:
+    a = log.args or {}
+    p.buffer(PlatformWithdrawal, {**log_ref(log), "to_address": a["to"], "amount": a["amount"]})
+
+
 # ───────────────────────────────────────── PayoutDistributor ──────────────────────────────────────
 
 
@@ -464,6 +470,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("ArtCore", "Transfer"): on_transfer,
     ("ArtCore", "PlatformBpsUpdated"): on_platform_bps_updated,
     ("ArtCore", "PlatformRecipientUpdated"): on_platform_recipient_updated,
+    ("ArtCore", "PlatformWithdrawn"): on_platform_withdrawn,
     ("PayoutDistributor", "Deposited"): on_deposited,
     ("PayoutDistributor", "RootPosted"): on_root_posted,
     ("PayoutDistributor", "RootVetoed"): on_root_vetoed,
@@ -483,7 +490,8 @@ def rollback_to(session: Session, block: int, hooks: Iterable[RollbackHook] = ()
         session.scalars(select(TokenTransfer.token_id).where(TokenTransfer.block_number > block))
     )
     for table in (
-        Claim, RootPost, Deposit, TokenTransfer, Token, PlatformFee, PlatformRecipient, RawLog
+        Claim, RootPost, Deposit, TokenTransfer, Token, PlatformFee, PlatformRecipient,
+        PlatformWithdrawal, RawLog,
     ):  # fmt: skip
         session.execute(delete(table).where(table.block_number > block))
     session.execute(delete(ChainBlock).where(ChainBlock.number > block))

@@ -26,6 +26,8 @@ from indexer.api.schemas import (
     MetadataAttribute,
     Paged,
     Payee,
+    PlatformOut,
+    PlatformWithdrawalOut,
     ProjectDetail,
     ProjectOut,
     RenderSettingsOut,
@@ -49,7 +51,16 @@ from indexer.db.ledger_models import (
     Render,
     RenderJob,
 )
-from indexer.db.models import Claim, Project, RootPost, Style, SyncCursor, Token
+from indexer.db.models import (
+    Claim,
+    PlatformWithdrawal,
+    Project,
+    RootPost,
+    Style,
+    SyncCursor,
+    Token,
+)
+from indexer.db.queries import platform_bps_at, platform_recipient_at
 
 TOKEN_ID_BASE = 1_000_000
 
@@ -533,6 +544,47 @@ def epoch_detail(session: Session, number: int, page: Page) -> EpochDetail | Non
 
 
 # ------------------------------------------------------------------ health
+
+
+def platform(
+    session: Session, page: Page, default_recipient: str | None, default_bps: int | None
+) -> PlatformOut:
+    """The platform now (the defaults: the deployment file's, before any change was indexed)."""
+    withdrawals = session.scalars(
+        select(PlatformWithdrawal)
+        .order_by(PlatformWithdrawal.block_number.desc(), PlatformWithdrawal.log_index.desc())
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    accrued = sum_wei(session, Token.platform_amount)
+    withdrawn = sum_wei(session, PlatformWithdrawal.amount)
+    return PlatformOut(
+        recipient=platform_recipient_at(session, None, default_recipient),
+        bps=platform_bps_at(session, None, default_bps),
+        sales=_count(session, select(Token.token_id)),
+        accrued_wei=accrued,
+        withdrawn_wei=withdrawn,
+        balance_wei=accrued - withdrawn,
+        royalties_wei=sum_wei(
+            session,
+            LedgerEntry.amount,
+            LedgerEntry.kind == "royalty",
+            LedgerEntry.role == "platform",
+        ),
+        withdrawals=Paged[PlatformWithdrawalOut](
+            items=[
+                PlatformWithdrawalOut(
+                    to=w.to_address,
+                    amount_wei=w.amount,
+                    block_number=w.block_number,
+                    tx_hash=w.tx_hash,
+                )
+                for w in withdrawals
+            ],
+            total=_count(session, select(PlatformWithdrawal.id)),
+            **_page(page),
+        ),
+    )
 
 
 def health(session: Session, chain_id: int | None, chain_head: int | None) -> Health:

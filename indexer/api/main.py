@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from indexer.api.chainview import ChainView
 from indexer.api.config import ApiSettings
 from indexer.api.preview import PreviewCache, RateLimiter
-from indexer.api.routes import accounts, epochs, health, projects, styles, tokens, web
+from indexer.api.routes import accounts, epochs, health, platform, projects, styles, tokens, web
 from indexer.config import Settings, get_settings
 from indexer.db.base import make_engine, make_session_factory
 
@@ -31,6 +31,7 @@ TAGS = [
     {"name": "styles", "description": "Registered styles and what they earned."},
     {"name": "accounts", "description": "Earnings and Merkle claims."},
     {"name": "epochs", "description": "Settled epochs: roots, totals, leaves."},
+    {"name": "platform", "description": "The platform's recipient, share, earnings, withdrawals."},
     {"name": "health", "description": "Chain head, indexed head, render queue."},
 ]
 
@@ -60,7 +61,7 @@ def create_app(
         per_minute=api_settings.preview_per_minute, burst=api_settings.preview_burst
     )
 
-    for module in (tokens, projects, styles, accounts, epochs, health, web):
+    for module in (tokens, projects, styles, accounts, epochs, platform, health, web):
         app.include_router(module.router)
     web.mount_static(app)
 

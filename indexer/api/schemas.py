@@ -216,6 +216,34 @@ class EpochDetail(EpochOut):
     )
 
 
+# ------------------------------------------------------------------ platform
+
+
+class PlatformWithdrawalOut(Schema):
+    to: Address
+    amount_wei: Wei
+    block_number: int
+    tx_hash: Hex32
+
+
+class PlatformOut(Schema):
+    """ArtCore's platform side, as indexed: who it pays, at what rate, what it earned and took."""
+
+    recipient: Address | None = Field(
+        description="The recipient now (PlatformRecipientUpdated; the deployment file's platform "
+        "role before any change was indexed)."
+    )
+    bps: int | None = Field(description="The platform share of sales now, in basis points.")
+    sales: int = Field(description="Tokens sold.")
+    accrued_wei: Wei = Field(description="The platform's cut of every sale (kept by ArtCore).")
+    withdrawn_wei: Wei
+    balance_wei: Wei = Field(description="Accrued minus withdrawn: ArtCore's platform balance.")
+    royalties_wei: Wei = Field(
+        description="The platform's part of royalties, paid through the Merkle tree (booked)."
+    )
+    withdrawals: Paged[PlatformWithdrawalOut]
+
+
 # ------------------------------------------------------------------ health
 
 

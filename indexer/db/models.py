@@ -392,6 +392,17 @@ class Claim(_LogRef, Base):
     cumulative: Mapped[int] = mapped_column(Wei)
 
 
+class PlatformWithdrawal(_LogRef, Base):
+    """ArtCore's platform balance paid out to ``to_address`` (``PlatformWithdrawn``)."""
+
+    __tablename__ = "platform_withdrawals"
+    __table_args__ = (UniqueConstraint("block_hash", "log_index"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    to_address: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(Wei)
+
+
 # Every table the sync writes (what a reorg rolls back, what a re-index rebuilds).
 CHAIN_MODELS: tuple[type[Base], ...] = (
     SyncCursor,
@@ -404,6 +415,7 @@ CHAIN_MODELS: tuple[type[Base], ...] = (
     ProjectVersion,
     PlatformFee,
     PlatformRecipient,
+    PlatformWithdrawal,
     Token,
     TokenTransfer,
     Deposit,

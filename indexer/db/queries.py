@@ -8,7 +8,7 @@ block (every log of the block applied).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,8 @@ from indexer.db.models import (
     Token,
     block_end_pos,
 )
+
+D = TypeVar("D")
 
 
 class ResolvedStyle(NamedTuple):
@@ -103,22 +105,23 @@ def project_at(
     return _version_at(session, ProjectVersion.project_id, project_id, _at(block_number, pos))
 
 
-def _in_force_at(session: Session, column: Any, valid_from_pos: Any, pos: int) -> Any:
-    """The value of a change-history ``column`` in force at ``pos`` (None before any change)."""
-    return session.scalar(
-        select(column).where(valid_from_pos < pos).order_by(valid_from_pos.desc()).limit(1)
-    )
+def _in_force_at(session: Session, column: Any, valid_from_pos: Any, pos: int | None) -> Any:
+    """The value of a change-history ``column`` in force at ``pos`` (``None``: now; None before
+    any change)."""
+    stmt = select(column).order_by(valid_from_pos.desc()).limit(1)
+    return session.scalar(stmt if pos is None else stmt.where(valid_from_pos < pos))
 
 
-def platform_bps_at(session: Session, pos: int, default: int) -> int:
-    """ArtCore's platform share (basis points) in force at ``pos``; ``default`` before any change."""
+def platform_bps_at(session: Session, pos: int | None, default: D) -> int | D:
+    """ArtCore's platform share (basis points) in force at ``pos`` (``None``: now); ``default``
+    before any change was indexed."""
     bps = _in_force_at(session, PlatformFee.bps, PlatformFee.valid_from_pos, pos)
     return default if bps is None else bps
 
 
-def platform_recipient_at(session: Session, pos: int, default: str) -> str:
-    """ArtCore's platform recipient at ``pos`` (``PlatformRecipientUpdated``); ``default`` (the
-    deployment file's platform role) before the database has seen one."""
+def platform_recipient_at(session: Session, pos: int | None, default: D) -> str | D:
+    """ArtCore's platform recipient at ``pos`` (``None``: now; ``PlatformRecipientUpdated``);
+    ``default`` (the deployment file's platform role) before any change was indexed."""
     recipient = _in_force_at(
         session, PlatformRecipient.recipient, PlatformRecipient.valid_from_pos, pos
     )

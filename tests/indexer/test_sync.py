@@ -24,6 +24,7 @@ from indexer.db.models import (
     ChainBlock,
     Claim,
     Deposit,
+    PlatformWithdrawal,
     Project,
     RawLog,
     RootPost,
@@ -106,6 +107,7 @@ def story(em: EmitterDeployment) -> None:
     em.core.emit("Transfer", **{"from": D, "to": E, "tokenId": 1_000_000})
     em.core.emit("PlatformBpsUpdated", bps=500)
     em.core.emit("PlatformRecipientUpdated", platform=B)
+    em.core.emit("PlatformWithdrawn", to=B, amount=PRICE // 5)
     em.core.emit("ProjectPriceUpdated", projectId=1, price=2 * PRICE)
     mint(em, 1_000_003)
     em.distributor.emit(
@@ -126,7 +128,7 @@ def test_projections_and_keyword_history(
 ):
     story(emitters)
     progress = make_syncer(anvil, emitters.path, db_engine, chunk_size=3).run_once()
-    assert progress.caught_up and progress.logs == 22 and progress.reorgs == 0
+    assert progress.caught_up and progress.logs == 23 and progress.reorgs == 0
 
     with Session(db_engine) as s:
         tokens = {t.token_id: t for t in s.scalars(select(Token))}
@@ -142,6 +144,8 @@ def test_projections_and_keyword_history(
         # the recipient changed between the third and the fourth mint
         assert platform_recipient_at(s, t2.pos, "role") == "role"
         assert platform_recipient_at(s, t3.pos, "role") == checksum(B)
+        withdrawal = s.scalars(select(PlatformWithdrawal)).one()
+        assert (withdrawal.to_address, withdrawal.amount) == (checksum(B), PRICE // 5)
         assert t2.seed == 77 and t0.seed is None and t2.invocation == 2
         assert t0.hash == "0x" + (1_000_000).to_bytes(32, "big").hex()
 
@@ -229,6 +233,7 @@ def test_reorg_rolls_back_exactly(
     em.core.emit("Transfer", **{"from": D, "to": E, "tokenId": 1_000_000})
     em.core.emit("ProjectActiveUpdated", projectId=1, active=False)
     em.core.emit("PlatformRecipientUpdated", platform=E)
+    em.core.emit("PlatformWithdrawn", to=E, amount=1)
     syncer.run_once()
     with Session(db_engine) as s:
         assert s.get(Style, 1).status == "opted_out" and s.get(Token, 1_000_000).owner == checksum(

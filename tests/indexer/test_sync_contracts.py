@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from test_sync import chain_dump, fresh_dump, make_syncer
 
-from indexer.db.models import Claim, Deposit, Project, RootPost, Style, Token
-from indexer.db.queries import resolve_keywords_for_token
+from indexer.db.models import Claim, Deposit, PlatformWithdrawal, Project, RootPost, Style, Token
+from indexer.db.queries import platform_recipient_at, resolve_keywords_for_token
 
 pytestmark = pytest.mark.chain
 
@@ -64,6 +64,10 @@ def test_sync_of_the_real_contracts(
     send(core.functions.transferFrom(collector, other, 1_000_000), collector)
     send(core.functions.setPlatformBps(500), owner)
     send(core.functions.mint(1), collector, PRICE)  # 1_000_003 at 5 %
+    first_recipient = core.functions.platformRecipient().call()
+    send(core.functions.withdrawPlatformBalance(first_recipient), first_recipient)
+    send(core.functions.setPlatformRecipient(other), owner)
+    send(core.functions.mint(1), other, PRICE)  # 1_000_004: its cut waits for the new recipient
     send(core.functions.sweepCreatorPools(), other)
     send(distributor.functions.postRoot(1, leaf(artist1, 1000), 1000, "ipfs://epoch1"), owner)
     send(distributor.functions.claim(artist1, 1000, []), other)
@@ -73,7 +77,7 @@ def test_sync_of_the_real_contracts(
 
     with Session(db_engine) as s:
         tokens = {t.token_id: t for t in s.scalars(select(Token))}
-        assert sorted(tokens) == [1_000_000 + i for i in range(4)]
+        assert sorted(tokens) == [1_000_000 + i for i in range(5)]
         for token_id, token in tokens.items():
             assert token.hash == "0x" + core.functions.tokenHash(token_id).call().hex()
             assert token.owner == core.functions.ownerOf(token_id).call()
@@ -88,9 +92,19 @@ def test_sync_of_the_real_contracts(
             ).hex()
         )
         assert tokens[1_000_000].owner == other and tokens[1_000_000].minter == collector
-        assert [tokens[1_000_000 + i].platform_bps for i in range(4)] == [1000, 1000, 1000, 500]
+        assert [tokens[1_000_000 + i].platform_bps for i in range(5)] == [1000] * 3 + [500] * 2
         pools = sum(t.creator_pool for t in tokens.values())
-        assert pools == 3 * (PRICE - PRICE // 10) + PRICE - PRICE // 20
+        assert pools == 3 * (PRICE - PRICE // 10) + 2 * (PRICE - PRICE // 20)
+        # the platform: the constructor's recipient, then `other`; one withdrawal; the balance
+        # the contract holds is what the sales accrued minus what was withdrawn
+        assert platform_recipient_at(s, tokens[1_000_000].pos, None) == first_recipient
+        assert platform_recipient_at(s, None, None) == other
+        withdrawal = s.scalars(select(PlatformWithdrawal)).one()
+        assert withdrawal.to_address == first_recipient
+        assert withdrawal.amount == 3 * (PRICE // 10) + PRICE // 20
+        balance, withdrawn, _, _ = core.functions.ledger().call()
+        accrued = sum(t.platform_amount for t in tokens.values())
+        assert (withdrawn, balance) == (withdrawal.amount, accrued - withdrawal.amount)
         deposit = s.scalars(select(Deposit)).one()
         assert (deposit.kind, deposit.amount, deposit.source) == ("sale", pools, core.address)
 

@@ -50,6 +50,7 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path, db_url: str) -> None:
     try:
         em = emitter_deployment(anvil, tmp_path)
         em.core.emit("PlatformBpsUpdated", bps=1000)
+        em.core.emit("PlatformRecipientUpdated", platform=PLATFORM)
         em.registry.emit(
             "StyleRegistered", styleId=1, owner=ARTIST, name="Neon", keywords=["neon"],
             payout=ARTIST, metadataURI="ipfs://neon",
@@ -64,6 +65,7 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path, db_url: str) -> None:
                 "Mint", to=COLLECTOR, tokenId=token_id, projectId=1,
                 hash=hashlib.sha256(str(token_id).encode()).digest(), price=PRICE,
             )  # fmt: skip
+        em.core.emit("PlatformWithdrawn", to=PLATFORM, amount=PRICE // 10)
         deposited = em.distributor.emit(
             "Deposited", **{"from": em.core.address}, projectId=0,
             amount=2 * PRICE * 9 // 10, totalDeposited=2 * PRICE * 9 // 10,
@@ -144,6 +146,17 @@ def test_api_agrees_with_the_indexed_chain(tmp_path: Path, db_url: str) -> None:
             )
             project = client.get("/projects/1").json()
             assert project["invocations"] == 2 and project["preview_mint"] is True
+            platform = client.get("/platform").json()
+            assert (platform["recipient"], platform["bps"], platform["sales"]) == (
+                PLATFORM,
+                1000,
+                2,
+            )
+            assert platform["accrued_wei"] == str(2 * PRICE // 10)
+            assert platform["withdrawn_wei"] == platform["balance_wei"] == str(PRICE // 10)
+            assert platform["royalties_wei"] == "0"
+            (withdrawal,) = platform["withdrawals"]["items"]
+            assert (withdrawal["to"], withdrawal["amount_wei"]) == (PLATFORM, str(PRICE // 10))
             config = client.get("/config.json").json()
             assert config["chainId"] == deployment.chain_id
             assert config["contracts"]["ArtCore"]["address"] == em.core.address

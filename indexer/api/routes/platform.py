@@ -1,0 +1,25 @@
+"""The platform: its recipient and share now, what sales earned it, what it withdrew."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from indexer.api import crud
+from indexer.api.deps import PageDep, SessionDep
+from indexer.api.schemas import PlatformOut
+
+router = APIRouter(prefix="/platform", tags=["platform"])
+
+
+@router.get("", response_model=PlatformOut)
+def get_platform(session: SessionDep, page: PageDep, request: Request) -> PlatformOut:
+    """ArtCore's platform side: recipient, share, accrued, withdrawn, balance; withdrawals newest
+    first (paged). Royalties' platform part is paid through the tree (see /accounts)."""
+    deployment = request.app.state.chain.deployment()
+    roles = deployment.roles if deployment is not None else {}
+    return crud.platform(
+        session,
+        page,
+        default_recipient=roles.get("platform", roles.get("owner")),
+        default_bps=deployment.platform_bps if deployment is not None else None,
+    )
