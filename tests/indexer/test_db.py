@@ -60,3 +60,44 @@ def test_database_urls():
         make_engine("mysql://x/y")
     with pytest.raises(DatabaseURLError, match="not a database URL"):
         make_engine("::nonsense::")
+
+
+def test_upgrading_to_0003_fills_the_platform_tables_from_raw_logs(db_url: str):
+    """A database indexed before 0003 keeps ArtCore's platform events as raw logs only: the
+    upgrade builds the recipient history and the withdrawals from them."""
+    from eth_utils import to_checksum_address
+
+    from indexer.db.models import PlatformRecipient, PlatformWithdrawal, RawLog, log_pos
+
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0002_ledger")
+        recipient, to = "0x" + "ab" * 20, "0x" + "cd" * 20
+
+        def raw(n: int, event: str, topic1: str | None, data: str) -> RawLog:
+            return RawLog(
+                block_number=n, block_hash=f"0x{n:064x}", tx_hash=f"0x{n + 1:064x}", tx_index=0,
+                log_index=2, address="0x" + "01" * 20, contract="ArtCore", event=event,
+                topic0="0x" + "00" * 32, topic1=topic1, data=data,
+            )  # fmt: skip
+
+        with Session(engine) as s, s.begin():
+            s.add(raw(7, "PlatformRecipientUpdated", None, "0x" + "00" * 12 + recipient[2:]))
+            s.add(raw(9, "PlatformWithdrawn", "0x" + "00" * 12 + to[2:], f"0x{3 * 10**18:064x}"))
+        upgrade_database(engine)
+        with Session(engine) as s:
+            (r,) = s.scalars(select(PlatformRecipient)).all()
+            assert (r.recipient, r.valid_from_pos, r.block_number) == (
+                to_checksum_address(recipient),
+                log_pos(7, 2),
+                7,
+            )
+            (w,) = s.scalars(select(PlatformWithdrawal)).all()
+            assert (w.to_address, w.amount, w.block_number, w.log_index) == (
+                to_checksum_address(to),
+                3 * 10**18,
+                9,
+                2,
+            )
+    finally:
+        engine.dispose()

@@ -1,5 +1,8 @@
 """platform: ArtCore's recipient history (PlatformRecipientUpdated) and withdrawals
 
+A database indexed before this revision already holds these events as raw logs: the upgrade
+fills the new tables from them, so nothing the indexer saw is lost.
+
 Revision ID: 0003_platform
 Revises: 0002_ledger
 Create Date: 2026-11-29 17:30:00.000000
@@ -9,8 +12,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from eth_utils import to_checksum_address
 
 import indexer.db.types
+from indexer.db.models import log_pos
 
 revision: str = "0003_platform"
 down_revision: str | Sequence[str] | None = "0002_ledger"
@@ -60,6 +65,65 @@ def upgrade() -> None:
     with op.batch_alter_table("platform_withdrawals", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_platform_withdrawals_block_number"), ["block_number"], unique=False
+        )
+
+    _backfill()
+
+
+def _backfill() -> None:
+    raw = sa.table(
+        "raw_logs",
+        *(sa.column(name) for name in ("block_number", "block_hash", "tx_hash", "log_index")),
+        *(sa.column(name) for name in ("contract", "event", "topic1", "data")),
+    )
+    rows = op.get_bind().execute(
+        sa.select(raw)
+        .where(
+            raw.c.contract == "ArtCore",
+            raw.c.event.in_(["PlatformRecipientUpdated", "PlatformWithdrawn"]),
+        )
+        .order_by(raw.c.block_number, raw.c.log_index)
+    )
+    recipients, withdrawals = [], []
+    for row in rows:
+        if row.event == "PlatformRecipientUpdated":  # (address platform): the data's last 20 bytes
+            recipients.append(
+                {
+                    "recipient": to_checksum_address("0x" + row.data[-40:]),
+                    "valid_from_pos": log_pos(row.block_number, row.log_index),
+                    "block_number": row.block_number,
+                }
+            )
+        else:  # (address indexed to, uint256 amount)
+            withdrawals.append(
+                {
+                    "to_address": to_checksum_address("0x" + row.topic1[-40:]),
+                    "amount": int(row.data, 16),
+                    "block_number": row.block_number,
+                    "block_hash": row.block_hash,
+                    "tx_hash": row.tx_hash,
+                    "log_index": row.log_index,
+                }
+            )
+    if recipients:
+        op.bulk_insert(
+            sa.table(
+                "platform_recipients",
+                sa.column("recipient"),
+                sa.column("valid_from_pos"),
+                sa.column("block_number"),
+            ),
+            recipients,
+        )
+    if withdrawals:
+        op.bulk_insert(
+            sa.table(
+                "platform_withdrawals",
+                sa.column("to_address"),
+                sa.column("amount", indexer.db.types.Wei(precision=78, scale=0)),
+                *(sa.column(n) for n in ("block_number", "block_hash", "tx_hash", "log_index")),
+            ),
+            withdrawals,
         )
 
 
