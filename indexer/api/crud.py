@@ -543,7 +543,7 @@ def epoch_detail(session: Session, number: int, page: Page) -> EpochDetail | Non
     )
 
 
-# ------------------------------------------------------------------ health
+# ------------------------------------------------------------------ platform
 
 
 def platform(
@@ -585,6 +585,9 @@ def platform(
             **_page(page),
         ),
     )
+
+
+# ------------------------------------------------------------------ health
 
 
 def health(session: Session, chain_id: int | None, chain_head: int | None) -> Health:
