@@ -72,6 +72,12 @@ class Deployment:
         return [c.address for c in self.contracts.values()]
 
     @property
+    def platform(self) -> str | None:
+        """The platform's address as deployed: the ``platform`` role, else the ``owner`` (the
+        indexer follows ``PlatformRecipientUpdated`` from there)."""
+        return self.roles.get("platform", self.roles.get("owner"))
+
+    @property
     def key(self) -> str:
         """Identifies the deployment in the database: its addresses, lower-case, in fixed order."""
         return ",".join(self.contracts[name].address.lower() for name in CONTRACT_NAMES)

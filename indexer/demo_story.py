@@ -340,8 +340,7 @@ def catch_up(ctx: StoryContext, factory: Any) -> None:
 
 
 def _platform(ctx: StoryContext) -> str:
-    roles = ctx.chain.deployment.roles
-    return roles.get("platform", roles.get("owner", ctx.actors[0].address))
+    return ctx.chain.deployment.platform or ctx.actors[0].address
 
 
 def render_all(ctx: StoryContext, factory: Any) -> None:

@@ -77,7 +77,7 @@ def render_worker(
     worker = Worker(
         factory,
         settings.data_dir,
-        platform=dep.roles.get("platform", dep.roles.get("owner", "")),
+        platform=dep.platform or "",
         model_paths=_model_paths(settings),
         lease_s=lease,
         max_tries=max_tries,
@@ -157,7 +157,7 @@ def settle(
             summary = st.settle(
                 session,
                 poster=poster,
-                platform=dep.roles.get("platform", dep.roles.get("owner", "")),
+                platform=dep.platform or "",
                 default_bps=dep.platform_bps,
                 as_of_block=as_of_block,
                 uri=uri,

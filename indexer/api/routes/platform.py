@@ -16,10 +16,8 @@ def get_platform(session: SessionDep, page: PageDep, request: Request) -> Platfo
     """ArtCore's platform side: recipient, share, accrued, withdrawn, balance; withdrawals newest
     first (paged). Royalties' platform part is paid through the tree (see /accounts)."""
     deployment = request.app.state.chain.deployment()
-    roles = deployment.roles if deployment is not None else {}
+    if deployment is None:
+        return crud.platform(session, page, default_recipient=None, default_bps=None)
     return crud.platform(
-        session,
-        page,
-        default_recipient=roles.get("platform", roles.get("owner")),
-        default_bps=deployment.platform_bps if deployment is not None else None,
+        session, page, default_recipient=deployment.platform, default_bps=deployment.platform_bps
     )
