@@ -29,8 +29,8 @@ import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
  * selfdestruct aside) and `totalClaimed <= claimable root total <= totalDeposited`; the first is
  * kept by construction, the second is checked on every post and every claim, so even a wrong
  * tree cannot pay out money deposited for later epochs. The claim check reads no counter of its
- * own: claims so far are `totalDeposited - balance` (SELFBALANCE, 5 gas), which keeps a claim at
- * one storage write.
+ * own: claims so far are `totalDeposited - balance` (SELFBALANCE), which keeps a claim at one
+ * storage write.
  *
  * @dev No reentrancy guard: a claim updates `claimed[account]` and the total before its single
  * external call (checks-effects-interactions), so a reentrant claim finds nothing left to pay.
@@ -84,7 +84,8 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     /**
      * @param admin receives `DEFAULT_ADMIN_ROLE` (sets the core, grants and revokes roles).
-     * @param settler receives {SETTLER_ROLE}; @param guardian receives {GUARDIAN_ROLE}.
+     * @param settler receives {SETTLER_ROLE}.
+     * @param guardian receives {GUARDIAN_ROLE}.
      * @param challengeDelay_ seconds from a post until its root is claimable (0 on dev chains).
      *
      * Requirements: no zero address; `challengeDelay_` <= {MAX_CHALLENGE_DELAY}.
@@ -289,32 +290,22 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         bytes32 root;
         uint256 unclaimed; // what the claimable root's total leaves after the claims so far
         {
-            uint256 head;
-            assembly ("memory-safe") {
-                head := sload(_head.slot) // rootTotal | claimableAt << 96 | totalDeposited << 160
-            }
-            uint256 total = uint96(head);
-            if (block.timestamp >= uint64(head >> 96)) {
+            Head memory head = _head;
+            uint256 total = head.rootTotal;
+            if (block.timestamp >= head.claimableAt) {
                 root = _root;
             } else {
                 (root, total) = (_previousRoot, _history.previousTotal);
             }
             // Claims so far = totalDeposited - balance: no counter to write per claim (see
             // {totalClaimed}). Ether forced in only loosens this by its own amount.
-            uint256 claimedSoFar = _claimsSoFar(head >> 160);
+            uint256 claimedSoFar = _claimsSoFar(head.totalDeposited);
             unchecked {
                 unclaimed = total > claimedSoFar ? total - claimedSoFar : 0;
             }
         }
         if (root == 0) revert PayoutDistributorNoClaimableRoot();
-        bytes32 claimedSlot; // the account's `_claimed` slot, hashed once for the read and the write
-        uint256 already;
-        assembly ("memory-safe") {
-            mstore(0x00, account)
-            mstore(0x20, _claimed.slot)
-            claimedSlot := keccak256(0x00, 0x40)
-            already := sload(claimedSlot)
-        }
+        uint256 already = _claimed[account];
         if (cumulativeAmount <= already) revert PayoutDistributorNothingToClaim(account, cumulativeAmount, already);
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(account, cumulativeAmount))) {
             revert PayoutDistributorInvalidProof(account, cumulativeAmount);
@@ -326,9 +317,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         if (amount > unclaimed) revert PayoutDistributorRootOverdrawn(amount, unclaimed);
 
         // EFFECTS
-        assembly ("memory-safe") {
-            sstore(claimedSlot, cumulativeAmount) // _claimed[account] = cumulativeAmount
-        }
+        _claimed[account] = cumulativeAmount;
         emit Claimed(account, amount, cumulativeAmount);
         if (to != account) emit ClaimRedirected(account, to, amount);
 

@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 /**
  * @dev A source of token hashes for {ArtCore}'s random mints (`mint`), pluggable by the core's
- * owner. `ArtCore` derives the default hash itself (no external call, ~2.6k gas cheaper per mint,
- * see `HashRules.randomHash`); a randomizer set with `ArtCore.setRandomizer` replaces it.
+ * owner. `ArtCore` derives the default hash itself (no external call, the cheaper default; see
+ * `HashRules.randomHash`); a randomizer set with `ArtCore.setRandomizer` replaces it.
  *
  * The hash is assigned synchronously, inside the mint: a token has its final, non-zero hash from
  * the block it is minted in, which is what makes the hash "derived once, never changed". A
