@@ -58,8 +58,10 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     /// @notice Most keywords one style may hold.
     uint256 public constant MAX_KEYWORDS = 16;
 
-    /// @notice Shortest and longest keyword, in bytes.
+    /// @notice Shortest keyword, in bytes.
     uint256 public constant MIN_KEYWORD_LENGTH = 2;
+
+    /// @notice Longest keyword, in bytes: a keyword fits in one word.
     uint256 public constant MAX_KEYWORD_LENGTH = 32;
 
     /// @notice Upper bound of the payout delay fixed at deployment.
@@ -420,7 +422,10 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
 
     /**
      * @dev Whether `keyword` is 2-32 bytes of `[a-z0-9-]`, and its keccak256 when it is.
-     * A valid keyword fits in one word, so it is checked and hashed from the scratch space.
+     * A valid keyword fits in one word, so it is checked and hashed from the scratch space, in
+     * assembly because it runs for every keyword of every registration, update and resolution
+     * (the README's gas notes give the saving). tests/contracts/test_keyword_table.py holds it to
+     * the plain rule for every byte value, and its key to the plain mapping's slot.
      */
     function _keywordKey(string calldata keyword) private pure returns (bool valid, bytes32 key) {
         uint256 length = bytes(keyword).length;
