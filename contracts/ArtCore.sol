@@ -33,6 +33,7 @@ contract ArtCore is ArtCoreTreasury, ArtCoreProjects, ArtCoreSales, ERC2981 {
     string private _baseTokenURI;
 
     /**
+     * @notice Deploys the core, wired to its distributor, with the platform share at its cap.
      * @param name_ ERC-721 name.
      * @param symbol_ ERC-721 symbol.
      * @param initialOwner sets the base URI, platform share, platform recipient and randomizer.

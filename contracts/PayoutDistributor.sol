@@ -83,6 +83,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
     mapping(address account => uint256) private _claimed;
 
     /**
+     * @notice Deploys the distributor with its three roles and its fixed challenge delay.
      * @param admin receives `DEFAULT_ADMIN_ROLE` (sets the core, grants and revokes roles).
      * @param settler receives {SETTLER_ROLE}.
      * @param guardian receives {GUARDIAN_ROLE}.
@@ -157,7 +158,9 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
     ) external onlyRole(SETTLER_ROLE) {
         if (root == 0) revert PayoutDistributorZeroRoot();
         Head memory head = _head;
-        if (block.timestamp < head.claimableAt) revert PayoutDistributorRootPending(_history.rootEpoch, head.claimableAt);
+        if (block.timestamp < head.claimableAt) {
+            revert PayoutDistributorRootPending(_history.rootEpoch, head.claimableAt);
+        }
         uint256 lastEpoch = _lastPostedEpoch;
         if (epoch <= lastEpoch) revert PayoutDistributorEpochNotIncreasing(epoch, lastEpoch);
         if (_core != address(0)) {
@@ -321,8 +324,10 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         emit Claimed(account, amount, cumulativeAmount);
         if (to != account) emit ClaimRedirected(account, to, amount);
 
-        // INTERACTIONS: no return data is copied, so a payee cannot make the caller pay for it.
+        // INTERACTIONS: no return data is copied (Solidity's `address.call` always copies it), so a
+        // payee cannot make the caller pay for it.
         bool ok;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             ok := call(gas(), to, amount, 0, 0, 0, 0)
         }
@@ -339,6 +344,8 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     /// @dev StandardMerkleTree leaf of `(address, uint256)`: keccak256(bytes.concat(keccak256(abi.encode(..)))).
     function _leaf(address account, uint256 cumulativeAmount) private pure returns (bytes32 leaf) {
+        // Hashed in scratch space, no memory allocated: cheaper on every claim (README, "Gas").
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, account)
             mstore(0x20, cumulativeAmount)

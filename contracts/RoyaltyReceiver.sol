@@ -24,12 +24,13 @@ contract RoyaltyReceiver {
     /// @dev The implementation contract is not a project's receiver: it refuses ether.
     error RoyaltyReceiverNotAClone();
 
-    /// @dev `amount` wei of royalties of `projectId` went to the distributor.
+    /// @notice `amount` wei of royalties of `projectId` went to the distributor.
     event RoyaltiesForwarded(uint256 indexed projectId, uint256 amount);
 
     IPayoutDistributor private immutable _distributor;
     address private immutable _implementation;
 
+    /// @notice Deploys the implementation every project's clone delegates to.
     /// @param distributor_ the PayoutDistributor every clone forwards to.
     constructor(IPayoutDistributor distributor_) {
         _distributor = distributor_;

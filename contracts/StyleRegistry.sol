@@ -99,6 +99,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     mapping(uint256 styleId => PendingPayout) private _pendingPayouts;
 
     /**
+     * @notice Deploys the registry with its admin and its fixed payout delay.
      * @param admin receives `DEFAULT_ADMIN_ROLE` (grants and revokes curators).
      * @param payoutDelay_ seconds between {proposePayout} and the earliest {acceptPayout}.
      *
@@ -192,11 +193,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         if (payout == address(0)) revert StyleRegistryInvalidPayout(payout);
 
         uint48 at = Time.timestamp() + uint48(_payoutDelay);
-        _pendingPayouts[styleId] = PendingPayout({
-            payout: payout,
-            effectiveAt: at,
-            proposedBlock: Time.blockNumber()
-        });
+        _pendingPayouts[styleId] = PendingPayout({payout: payout, effectiveAt: at, proposedBlock: Time.blockNumber()});
         effectiveAt = at;
 
         emit StylePayoutProposed(styleId, payout, effectiveAt);
@@ -316,10 +313,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
      *
      * Emits a {StyleKeywordsUpdated} event with an empty list, then a {StyleKeywordsRevoked} event.
      */
-    function revokeKeywords(
-        uint256 styleId,
-        string calldata reason
-    ) external onlyRole(CURATOR_ROLE) {
+    function revokeKeywords(uint256 styleId, string calldata reason) external onlyRole(CURATOR_ROLE) {
         Style storage style = _suspendedStyle(styleId, reason);
         ++style.generation;
         emit StyleKeywordsUpdated(styleId, new string[](0));
@@ -335,11 +329,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
      */
     function resolveKeywords(
         string[] calldata keywords
-    )
-        external
-        view
-        returns (uint256[] memory styleIds, address[] memory payouts, bool[] memory active)
-    {
+    ) external view returns (uint256[] memory styleIds, address[] memory payouts, bool[] memory active) {
         uint256 n = keywords.length;
         styleIds = new uint256[](n);
         payouts = new address[](n);
@@ -372,9 +362,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     }
 
     /// @notice The pending payout change of `styleId`, or `(address(0), 0)` when none.
-    function pendingPayout(
-        uint256 styleId
-    ) external view returns (address payout, uint64 effectiveAt) {
+    function pendingPayout(uint256 styleId) external view returns (address payout, uint64 effectiveAt) {
         PendingPayout memory pending = _pendingPayouts[styleId];
         return (pending.payout, pending.effectiveAt);
     }
@@ -410,9 +398,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
                 // This style's entries from earlier generations are stale; one of the current
                 // generation was written by this very call.
                 if (holder.generation == generation) revert StyleRegistryDuplicateKeyword(keyword);
-            } else if (
-                holder.styleId != 0 && _styles[holder.styleId].generation == holder.generation
-            ) {
+            } else if (holder.styleId != 0 && _styles[holder.styleId].generation == holder.generation) {
                 revert StyleRegistryKeywordTaken(keyword, holder.styleId);
             }
             // styleId <= _styleCount, which one transaction per style cannot take past 2^64.
@@ -430,6 +416,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     function _keywordKey(string calldata keyword) private pure returns (bool valid, bytes32 key) {
         uint256 length = bytes(keyword).length;
         if (length < MIN_KEYWORD_LENGTH || length > MAX_KEYWORD_LENGTH) return (false, 0);
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let word := calldataload(keyword.offset)
             valid := 1
@@ -461,10 +448,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         if (style.owner != msg.sender) revert StyleRegistryUnauthorizedAccount(styleId, msg.sender);
     }
 
-    function _suspendedStyle(
-        uint256 styleId,
-        string calldata reason
-    ) private view returns (Style storage style) {
+    function _suspendedStyle(uint256 styleId, string calldata reason) private view returns (Style storage style) {
         style = _existingStyle(styleId);
         if (!style.suspended) revert StyleRegistryNotSuspended(styleId);
         if (bytes(reason).length == 0) revert StyleRegistryMissingReason();

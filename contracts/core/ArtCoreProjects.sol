@@ -70,6 +70,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     mapping(uint256 projectId => MintState) private _mintStates;
     mapping(uint256 projectId => Project) private _projects;
 
+    /// @notice Deploys the {RoyaltyReceiver} implementation that every project's clone delegates to.
     /// @param distributor_ the PayoutDistributor every project's royalty receiver forwards to.
     constructor(IPayoutDistributor distributor_) {
         _receiverImplementation = address(new RoyaltyReceiver(distributor_));

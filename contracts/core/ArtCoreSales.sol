@@ -50,9 +50,8 @@ abstract contract ArtCoreSales is ERC721, ArtCoreTreasury, ArtCoreProjects {
      */
     function mint(uint256 projectId) external payable returns (uint256 tokenId) {
         tokenId = _takeNextToken(projectId, false, msg.value);
-        bytes32 hash = _recordSale(msg.value)
-            ? _randomizerHash(projectId, tokenId)
-            : HashRules.randomHash(address(this), tokenId);
+        bytes32 hash =
+            _recordSale(msg.value) ? _randomizerHash(projectId, tokenId) : HashRules.randomHash(address(this), tokenId);
         _mintToken(projectId, tokenId, hash);
     }
 

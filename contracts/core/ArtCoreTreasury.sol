@@ -47,6 +47,7 @@ abstract contract ArtCoreTreasury is IArtCore, Ownable2Step {
     uint256 private _platformWithdrawn;
 
     /**
+     * @notice Sets the platform recipient and the distributor, the platform share at its cap.
      * @param platform_ withdraws the platform balance.
      * @param distributor_ receives the creator pools.
      *
@@ -162,8 +163,8 @@ abstract contract ArtCoreTreasury is IArtCore, Ownable2Step {
             uint256 creatorPoolsSwept
         )
     {
-        Ledger memory l = _ledger;
-        return (l.platformBalance, _platformWithdrawn, l.creatorPoolsPending, _creatorPoolsSwept);
+        Ledger memory sums = _ledger;
+        return (sums.platformBalance, _platformWithdrawn, sums.creatorPoolsPending, _creatorPoolsSwept);
     }
 
     // ────────────────────────────────────────── internal ───────────────────────────────────────────
@@ -174,16 +175,16 @@ abstract contract ArtCoreTreasury is IArtCore, Ownable2Step {
      * randomizer (the flag shares the ledger's slot). One read and one write of that slot.
      */
     function _recordSale(uint256 price) internal returns (bool externalRandomizer) {
-        Ledger memory l = _ledger;
+        Ledger memory sums = _ledger;
         unchecked {
             // price < 2^96 and bps <= 1000: no overflow. Both balances are at most this
             // contract's ether balance, far below 2^112 wei.
-            uint256 platformShare = (price * l.platformBps) / _BPS;
-            l.platformBalance += uint112(platformShare);
-            l.creatorPoolsPending += uint112(price - platformShare);
+            uint256 platformShare = (price * sums.platformBps) / _BPS;
+            sums.platformBalance += uint112(platformShare);
+            sums.creatorPoolsPending += uint112(price - platformShare);
         }
-        _ledger = l;
-        return l.externalRandomizer;
+        _ledger = sums;
+        return sums.externalRandomizer;
     }
 
     /// @dev Records whether random mints ask the pluggable randomizer (see {_recordSale}).

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /**
- * @dev Interface of StyleLedger's ERC-721 core: prompt authors create projects (prompt, model id,
+ * @notice Interface of StyleLedger's ERC-721 core: prompt authors create projects (prompt, model id,
  * render settings, price, supply); collectors mint hash-deterministic tokens; each sale splits
  * into a platform share and a creator pool that reaches the PayoutDistributor.
  *
@@ -104,7 +104,7 @@ interface IArtCore {
 
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
-    /// @dev A project was created (it starts active, royalty at the default rate: see
+    /// @notice A project was created (it starts active, royalty at the default rate: see
     /// {ProjectRoyaltyUpdated}, emitted right after).
     event ProjectCreated(
         uint256 indexed projectId,
@@ -118,7 +118,7 @@ interface IArtCore {
         bool previewMint
     );
 
-    /// @dev The name, prompt, model id or settings of `projectId` changed (only before its first mint).
+    /// @notice The name, prompt, model id or settings of `projectId` changed (only before its first mint).
     event ProjectDetailsUpdated(
         uint256 indexed projectId,
         string name,
@@ -127,51 +127,45 @@ interface IArtCore {
         RenderSettings settings
     );
 
-    /// @dev Mints of `projectId` now cost `price` wei.
+    /// @notice Mints of `projectId` now cost `price` wei.
     event ProjectPriceUpdated(uint256 indexed projectId, uint256 price);
 
-    /// @dev `projectId` is now capped at `maxSupply` tokens.
+    /// @notice `projectId` is now capped at `maxSupply` tokens.
     event ProjectMaxSupplyUpdated(uint256 indexed projectId, uint256 maxSupply);
 
-    /// @dev `projectId` was paused (`active` false) or resumed.
+    /// @notice `projectId` was paused (`active` false) or resumed.
     event ProjectActiveUpdated(uint256 indexed projectId, bool active);
 
-    /// @dev Preview minting ({mintWithSeed}) of `projectId` was allowed or disallowed.
+    /// @notice Preview minting ({mintWithSeed}) of `projectId` was allowed or disallowed.
     event ProjectPreviewMintUpdated(uint256 indexed projectId, bool previewMint);
 
-    /// @dev EIP-2981 royalties of `projectId`: `bps` of each sale to `receiver`.
+    /// @notice EIP-2981 royalties of `projectId`: `bps` of each sale to `receiver`.
     event ProjectRoyaltyUpdated(uint256 indexed projectId, address receiver, uint256 bps);
 
-    /// @dev `tokenId` of `projectId` was minted to `to` for `price` wei with token hash `hash`.
+    /// @notice `tokenId` of `projectId` was minted to `to` for `price` wei with token hash `hash`.
     /// Its creator pool is `price - price * platformBps / 10000` (platformBps as of the mint).
-    event Mint(
-        address indexed to,
-        uint256 indexed tokenId,
-        uint256 indexed projectId,
-        bytes32 hash,
-        uint256 price
-    );
+    event Mint(address indexed to, uint256 indexed tokenId, uint256 indexed projectId, bytes32 hash, uint256 price);
 
-    /// @dev `tokenId` was minted by {mintWithSeed} with `seed`: its hash is
+    /// @notice `tokenId` was minted by {mintWithSeed} with `seed`: its hash is
     /// `keccak256(abi.encode(core, projectId, seed, to))` (`to` from the {Mint} event).
     event MintedWithSeed(uint256 indexed tokenId, uint256 seed);
 
-    /// @dev Sales from now on give the platform `bps` basis points.
+    /// @notice Sales from now on give the platform `bps` basis points.
     event PlatformBpsUpdated(uint256 bps);
 
-    /// @dev The platform balance is withdrawn by `platform` from now on.
+    /// @notice The platform balance is withdrawn by `platform` from now on.
     event PlatformRecipientUpdated(address platform);
 
-    /// @dev `amount` wei of the platform balance was paid to `to`.
+    /// @notice `amount` wei of the platform balance was paid to `to`.
     event PlatformWithdrawn(address indexed to, uint256 amount);
 
-    /// @dev Random mints take their hash from `randomizer` (the zero address: the built-in rule).
+    /// @notice Random mints take their hash from `randomizer` (the zero address: the built-in rule).
     event RandomizerUpdated(address randomizer);
 
-    /// @dev Token URIs are now `baseURI` followed by the token id.
+    /// @notice Token URIs are now `baseURI` followed by the token id.
     event BaseURIUpdated(string baseURI);
 
-    /// @dev `amount` wei of creator pools went to `distributor`; `totalSwept` is the running sum,
+    /// @notice `amount` wei of creator pools went to `distributor`; `totalSwept` is the running sum,
     /// equal to the sum of the creator pools of every token minted before this event.
     event CreatorPoolsSwept(address indexed distributor, uint256 amount, uint256 totalSwept);
 

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /**
- * @dev Interface of StyleLedger's payout distributor: it holds the creator pools (from the core)
+ * @notice Interface of StyleLedger's payout distributor: it holds the creator pools (from the core)
  * and royalties (from the per-project receivers), a settler posts cumulative Merkle roots, a
  * guardian may veto one during its challenge delay, and anyone may claim for an account.
  *
@@ -63,24 +63,24 @@ interface IPayoutDistributor {
 
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
-    /// @dev The core that deposits creator pools (and owns the royalty receivers) is `core`.
+    /// @notice The core that deposits creator pools (and owns the royalty receivers) is `core`.
     event CoreSet(address core);
 
-    /// @dev `from` deposited `amount` wei for `projectId` (0: primary-sale creator pools of all
+    /// @notice `from` deposited `amount` wei for `projectId` (0: primary-sale creator pools of all
     /// projects, traced per token by the core's `Mint` events); `totalDeposited` is the new sum.
     event Deposited(address indexed from, uint256 indexed projectId, uint256 amount, uint256 totalDeposited);
 
-    /// @dev The settler posted `root` for `epoch`, entitling accounts to `totalCumulative` wei in
+    /// @notice The settler posted `root` for `epoch`, entitling accounts to `totalCumulative` wei in
     /// all; claimable from `claimableAt` unless vetoed. `uri` points at the published tree.
     event RootPosted(uint256 indexed epoch, bytes32 root, uint256 totalCumulative, string uri, uint64 claimableAt);
 
-    /// @dev `guardian` vetoed the pending `root` of `epoch`; the previous root stays claimable.
+    /// @notice `guardian` vetoed the pending `root` of `epoch`; the previous root stays claimable.
     event RootVetoed(uint256 indexed epoch, bytes32 root, address guardian, string reason);
 
-    /// @dev `account` was paid `amount` wei, reaching `cumulative` claimed in all.
+    /// @notice `account` was paid `amount` wei, reaching `cumulative` claimed in all.
     event Claimed(address indexed account, uint256 amount, uint256 cumulative);
 
-    /// @dev `account` had its claim of `amount` wei paid to `to` instead of itself ({claimTo}).
+    /// @notice `account` had its claim of `amount` wei paid to `to` instead of itself ({claimTo}).
     event ClaimRedirected(address indexed account, address indexed to, uint256 amount);
 
     // ───────────────────────────────────────── functions ───────────────────────────────────────────

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /**
- * @dev A source of token hashes for {ArtCore}'s random mints (`mint`), pluggable by the core's
+ * @notice A source of token hashes for {ArtCore}'s random mints (`mint`), pluggable by the core's
  * owner. `ArtCore` derives the default hash itself (no external call, the cheaper default; see
  * `HashRules.randomHash`); a randomizer set with `ArtCore.setRandomizer` replaces it.
  *

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /**
- * @dev Interface of the StyleLedger style registry: artists register styles (a name, keywords, a
+ * @notice Interface of the StyleLedger style registry: artists register styles (a name, keywords, a
  * payout address and a metadata URI); the indexer resolves prompt words to styles from events
  * alone, or in a batch with {resolveKeywords}.
  *
@@ -66,7 +66,7 @@ interface IStyleRegistry {
 
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
-    /// @dev Emitted when `owner` registers style `styleId`; `keywords` are exactly as stored.
+    /// @notice Emitted when `owner` registers style `styleId`; `keywords` are exactly as stored.
     event StyleRegistered(
         uint256 indexed styleId,
         address indexed owner,
@@ -76,39 +76,40 @@ interface IStyleRegistry {
         string metadataURI
     );
 
-    /// @dev Emitted when the keywords of `styleId` are replaced: `keywords` is the full new list
+    /// @notice Emitted when the keywords of `styleId` are replaced: `keywords` is the full new list
     /// (empty when a curator revoked them all).
     event StyleKeywordsUpdated(uint256 indexed styleId, string[] keywords);
 
-    /// @dev Emitted when a curator strips the keywords of suspended style `styleId`.
+    /// @notice Emitted when a curator strips the keywords of suspended style `styleId`.
     event StyleKeywordsRevoked(uint256 indexed styleId, string reason);
 
-    /// @dev Emitted when the owner proposes `payout`; it may be accepted from `effectiveAt` on.
+    /// @notice Emitted when the owner proposes `payout`; it may be accepted from `effectiveAt` on.
     event StylePayoutProposed(uint256 indexed styleId, address payout, uint64 effectiveAt);
 
-    /// @dev Emitted when a pending payout change of `styleId` is withdrawn before it took effect.
+    /// @notice Emitted when a pending payout change of `styleId` is withdrawn before it took effect.
     event StylePayoutCancelled(uint256 indexed styleId, address payout);
 
-    /// @dev Emitted when `payout` becomes the payout address of `styleId`.
+    /// @notice Emitted when `payout` becomes the payout address of `styleId`.
     event StylePayoutUpdated(uint256 indexed styleId, address payout);
 
-    /// @dev Emitted when the metadata URI of `styleId` changes.
+    /// @notice Emitted when the metadata URI of `styleId` changes.
     event StyleMetadataUpdated(uint256 indexed styleId, string metadataURI);
 
-    /// @dev Emitted when the owner opts `styleId` out of attribution.
+    /// @notice Emitted when the owner opts `styleId` out of attribution.
     event StyleOptedOut(uint256 indexed styleId);
 
-    /// @dev Emitted when the owner opts `styleId` back in.
+    /// @notice Emitted when the owner opts `styleId` back in.
     event StyleOptedIn(uint256 indexed styleId);
 
-    /// @dev Emitted when a curator suspends `styleId`.
+    /// @notice Emitted when a curator suspends `styleId`.
     event StyleSuspended(uint256 indexed styleId, string reason);
 
-    /// @dev Emitted when a curator reinstates `styleId`.
+    /// @notice Emitted when a curator reinstates `styleId`.
     event StyleReinstated(uint256 indexed styleId, string reason);
 
     // ───────────────────────────────────────── functions ───────────────────────────────────────────
 
+    /// @notice Registers a style owned by the caller; returns its id.
     function registerStyle(
         string calldata name,
         string[] calldata keywords,
@@ -116,41 +117,55 @@ interface IStyleRegistry {
         string calldata metadataURI
     ) external returns (uint256 styleId);
 
+    /// @notice Replaces all keywords of `styleId` (its owner, while not suspended).
     function updateKeywords(uint256 styleId, string[] calldata keywords) external;
 
+    /// @notice Sets the metadata URI of `styleId` (its owner).
     function updateMetadata(uint256 styleId, string calldata metadataURI) external;
 
+    /// @notice Proposes a new payout address for `styleId`, accepted no earlier than `effectiveAt`.
     function proposePayout(uint256 styleId, address payout) external returns (uint64 effectiveAt);
 
+    /// @notice Makes the pending payout address of `styleId` its payout address, once due.
     function acceptPayout(uint256 styleId) external;
 
+    /// @notice Withdraws the pending payout change of `styleId` (its owner or a curator).
     function cancelPayout(uint256 styleId) external;
 
+    /// @notice Opts `styleId` out of attribution for mints from now on.
     function optOut(uint256 styleId) external;
 
+    /// @notice Opts `styleId` back in.
     function optIn(uint256 styleId) external;
 
+    /// @notice Suspends `styleId` (a curator, with a reason).
     function suspend(uint256 styleId, string calldata reason) external;
 
+    /// @notice Lifts the suspension of `styleId` (a curator, with a reason).
     function reinstate(uint256 styleId, string calldata reason) external;
 
+    /// @notice Frees every keyword of suspended style `styleId` (a curator, with a reason).
     function revokeKeywords(uint256 styleId, string calldata reason) external;
 
+    /// @notice The style holding each keyword, its payout and whether it is active (zeros: none).
     function resolveKeywords(
         string[] calldata keywords
     ) external view returns (uint256[] memory styleIds, address[] memory payouts, bool[] memory active);
 
+    /// @notice The owner, payout address and flags of `styleId`.
     function styleOf(
         uint256 styleId
     ) external view returns (address owner, address payout, bool optedOut, bool suspended);
 
+    /// @notice Whether `styleId` exists and is neither opted out nor suspended.
     function isActive(uint256 styleId) external view returns (bool);
 
-    function pendingPayout(
-        uint256 styleId
-    ) external view returns (address payout, uint64 effectiveAt);
+    /// @notice The pending payout change of `styleId`, or zeros when none.
+    function pendingPayout(uint256 styleId) external view returns (address payout, uint64 effectiveAt);
 
+    /// @notice Number of styles ever registered; the newest style's id.
     function styleCount() external view returns (uint256);
 
+    /// @notice Seconds between a payout proposal and its earliest acceptance.
     function payoutDelay() external view returns (uint64);
 }

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /**
- * @dev The two token-hash rules of StyleLedger (DESIGN.md, "ArtCore"), in one place so the core,
+ * @notice The two token-hash rules of StyleLedger (DESIGN.md, "ArtCore"), in one place so the core,
  * the reference randomizer and any off-chain check agree byte for byte.
  */
 library HashRules {
