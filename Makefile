@@ -28,7 +28,7 @@ help:
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
 	@echo "make docs            the README's pictures (samples, heat-map overlay, demo page)"
 	@echo "make deploy RPC_URL=...  deploy and wire the contracts -> deployments/<chainId>.json"
-	@echo "make lint            ruff"
+	@echo "make lint            ruff; solhint and prettier on contracts/ (pinned npm tools, offline)"
 
 install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION) \
          $(ETHERS_VENDOR)
@@ -89,17 +89,18 @@ bench: install compile
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement
 	$(PY) -m bench.indexer_sync
+	$(PY) -m bench.demo
 	$(PY) -m bench.report --readme README.md
 
 demo: install compile
 	$(VENV)/bin/styleledger demo
 
-# The README's pictures: sample sheet and one token's heat-map overlay (generator/samples.py), then
-# the demo's page in Debian's chromium (indexer/demo_screenshot.py).
+# The README's pictures: sample sheet and one token's heat-map overlay (generator/training/samples.py),
+# then the demo's page in Debian's chromium (indexer/demo/screenshot.py).
 docs: install compile
-	$(PY) -m generator.samples docs
+	$(PY) -m generator.training.samples docs
 	$(VENV)/bin/styleledger demo --quiet
-	$(PY) -m indexer.demo_screenshot out/demo/index.html docs/demo.png
+	$(PY) -m indexer.demo.screenshot out/demo/index.html docs/demo.png
 
 # Any JSON-RPC endpoint; the deployer's key, role holders and delays come from the environment
 # (DEPLOYER_PRIVATE_KEY, SETTLER_ADDRESS, CHALLENGE_DELAY...: see scripts/deploy.py).
@@ -108,9 +109,12 @@ deploy: install compile
 	@test -n "$(RPC_URL)" || { echo "usage: make deploy RPC_URL=https://... (or set STYLELEDGER_RPC_URL)"; exit 2; }
 	$(BVENV)/bin/python scripts/deploy.py --rpc-url "$(RPC_URL)" --no-compile
 
-lint: $(VENV)/.installed
+# solhint's --disc skips its update check: nothing is fetched; --no-install: nor by npx.
+lint: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npx --no-install solhint --disc --noPoster -c .solhintrc.yml --max-warnings 0 'contracts/**/*.sol'
+	npx --no-install prettier --check 'contracts/**/*.sol'
 
 clean:
 	rm -rf build reports out .pytest_cache .ruff_cache .hypothesis

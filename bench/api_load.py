@@ -38,8 +38,7 @@ def _free_port() -> int:
 
 
 def _seed(folder: Path) -> tuple[str, Path, int]:
-    sys.path.insert(0, str(REPO / "tests" / "service"))
-    from service_seed import seed_database
+    from indexer.devchain.sample import seed_database
 
     db = seed_database(f"sqlite:///{folder / 'bench.sqlite'}", folder / "data")
     return db.url, db.data_dir, db.token_ids[0]

@@ -38,7 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "generator" / "default_model"
+from generator.models import DEFAULT_MODEL_DIR
+
+DEFAULT_MODEL = DEFAULT_MODEL_DIR
 PROMPT = "red stripes circle on blue dots background"
 
 
@@ -53,15 +55,15 @@ def random_default_model(folder: Path) -> Path:
     import torch
     from diffusers import StableDiffusionPipeline
 
-    from generator.architecture import (
-        ArchConfig,
+    from generator.text import CONFIG_FILE, WORDS_ONLY
+    from generator.tokenizer import load_tokenizer
+    from generator.training.architecture import (
         make_sampler,
         make_text_encoder,
         make_unet,
         make_vae,
     )
-    from generator.text import CONFIG_FILE, WORDS_ONLY
-    from generator.tokenizer import load_tokenizer
+    from generator.training.config import ArchConfig
 
     arch = ArchConfig()
     tokenizer = load_tokenizer(DEFAULT_MODEL / "tokenizer")
@@ -195,9 +197,9 @@ def _iou(pred: np.ndarray, mask: np.ndarray) -> float:
 
 
 def measure_miou(folder: Path, settings, n: int, batch: int = 8) -> dict[str, float]:
-    from generator import synthetic
     from generator.attribution import AREA_THRESHOLD
     from generator.models import load_pipeline
+    from generator.training import synthetic
 
     pipe = load_pipeline(folder, settings.model_id)
     ious: list[float] = []

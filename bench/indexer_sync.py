@@ -18,29 +18,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from statistics import median
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "indexer"))
+from eth_utils import keccak
 
-from chainkit import (  # noqa: E402
-    Anvil,
-    deploy_contracts,
-    emitter_deployment,
-    load_abi,
-    start_anvil,
-)
-from eth_utils import keccak  # noqa: E402
-
-from bench.results import record  # noqa: E402
-from indexer.chain import Deployment, load_deployment  # noqa: E402
-from indexer.db.base import make_engine, make_session_factory  # noqa: E402
-from indexer.db.migrate import upgrade_database  # noqa: E402
-from indexer.sync import Syncer, SyncProgress, rpc_log_source  # noqa: E402
+from bench.results import record
+from indexer.chain.deployment import Deployment, load_deployment
+from indexer.db.base import make_engine, make_session_factory
+from indexer.db.migrate import upgrade_database
+from indexer.devchain.anvil import Anvil, start_anvil
+from indexer.devchain.deploy import deploy_contracts
+from indexer.devchain.emitters import emitter_deployment, load_abi
+from indexer.ledger.epochs import ROLLBACK_HOOKS
+from indexer.sync.scanner import Syncer, SyncProgress, rpc_log_source
 
 BATCH = 500
 PER_BLOCK = 1_000
@@ -71,7 +64,7 @@ def mine_all(anvil: Anvil, txs: list[dict[str, str]]) -> None:
 
 def real_mints(anvil: Anvil, folder: Path, mints: int) -> Path:
     """scripts/deploy.py, a project, then ``mints`` calls of ArtCore.mint from 20 accounts."""
-    path = deploy_contracts(anvil, folder)
+    path = deploy_contracts(anvil.url, folder)
     document = json.loads(path.read_text())
     core = anvil.w3.eth.contract(
         address=document["contracts"]["ArtCore"]["address"], abi=load_abi("ArtCore")
@@ -152,7 +145,9 @@ def sync_rate(anvil: Anvil, deployment: Deployment, url: str) -> tuple[float, Sy
     engine = make_engine(url)
     try:
         upgrade_database(engine)
-        syncer = Syncer(anvil.w3, deployment, make_session_factory(engine))
+        syncer = Syncer(
+            anvil.w3, deployment, make_session_factory(engine), rollback_hooks=ROLLBACK_HOOKS
+        )
         t0 = time.perf_counter()
         progress = syncer.run_once()
         return progress.logs / (time.perf_counter() - t0), progress
@@ -171,7 +166,9 @@ def main() -> None:
         help="emitters instead of the real contracts (no brownie)",
     )
     args = parser.parse_args()
-    anvil = start_anvil("--gas-limit", str(PER_BLOCK * 160_000), "--accounts", "21")
+    anvil = start_anvil(
+        "--base-fee", "0", "--gas-price", "1", "--gas-limit", str(PER_BLOCK * 160_000), accounts=21
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()

@@ -26,9 +26,9 @@ def main(n: int = 96) -> dict[str, float]:
     import torch
 
     from bench.results import record
-    from generator import classifier, synthetic
     from generator.models import DEFAULT_MODEL_DIR
     from generator.rendering import RenderSettings, render
+    from generator.training import classifier, synthetic
 
     torch.set_num_threads(2)
     model = classifier.load_or_train()

@@ -84,7 +84,7 @@ KEYS: dict[str, Key] = {
     "settle_100k_accounts_s": Key(
         "s", "< 5 (2 cores)", "build + store tree and proofs, 100,000 accounts, SQLite"
     ),
-    # the whole story: `make demo` (indexer/demo.py records it at the end of each full run)
+    # the whole story: `styleledger demo` timed by bench/demo.py
     "demo_wall_s": Key("s", "< 300 (2 cores)", "styleledger demo: 12 mints, anvil to claims"),
 }
 

@@ -2,7 +2,7 @@
 
 A fresh SQLite database (migrated with Alembic) gets 1,000 minted tokens whose sales owe 100
 distinct accounts each (100,000 ledger entries, 100,000 accounts; written before the clock
-starts). Timed (best of 3, each on a fresh copy): ``indexer.settle.build_epoch`` and the commit, i.e. stamping the entries with the
+starts). Timed (best of 3, each on a fresh copy): ``indexer.ledger.epochs.build_epoch`` and the commit, i.e. stamping the entries with the
 epoch, summing cumulative entitlements per account, the StandardMerkleTree (indexer/merkle.py),
 one proof per account, and the bulk insert of the epoch and its 100,000 leaves with compact
 proofs (32 bytes a node). The root is checked against a proof read back from the database.
@@ -22,11 +22,11 @@ from sqlalchemy import insert, select
 
 from bench.results import record
 from indexer.db.base import make_engine, make_session_factory
-from indexer.db.ledger_models import EpochLeaf, LedgerEntry
 from indexer.db.migrate import upgrade_database
-from indexer.db.models import Project, Token, log_pos
-from indexer.merkle import StandardMerkleTree
-from indexer.settle import build_epoch
+from indexer.db.models.chain import Project, Token, log_pos
+from indexer.db.models.ledger import EpochLeaf, LedgerEntry
+from indexer.ledger.epochs import build_epoch
+from indexer.ledger.merkle import StandardMerkleTree
 
 TOKENS = 1_000
 PLATFORM = "0x" + "f0" * 20

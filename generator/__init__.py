@@ -16,12 +16,13 @@ from generator.models import find_model, model_id
 
 if TYPE_CHECKING:
     from generator.attribution import ppm_shares
-    from generator.rendering import RenderResult, RenderSettings, render
+    from generator.rendering import RenderResult, render
+    from generator.settings import RenderSettings
     from generator.verification import Verification, verify, verify_record
 
 _LAZY: dict[str, str] = {
     "RenderResult": "generator.rendering",
-    "RenderSettings": "generator.rendering",
+    "RenderSettings": "generator.settings",
     "render": "generator.rendering",
     "Verification": "generator.verification",
     "verify": "generator.verification",

@@ -29,7 +29,6 @@ only). Then, per word w: heat map ``H_w`` (that normalised map), intensity
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,9 +37,10 @@ from fractions import Fraction
 import torch
 import torch.nn.functional as F
 
+from generator.words import prompt_words
+
 AREA_THRESHOLD = 0.4
 PPM_TOTAL = 1_000_000
-_WORD = re.compile(r"[a-z0-9-]+")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,21 +217,6 @@ class PromptToken:
     text: str
     word: str | None  # lower-cased word, or None for a non-word token (punctuation)
     occurrence: int | None  # index of the word's occurrence in the prompt (0, 1, ...)
-
-
-def prompt_words(prompt: str) -> list[tuple[str, int, int]]:
-    """Words of a prompt as ``(word, start, end)`` with character offsets into ``prompt``.
-
-    Words are maximal ``[a-z0-9-]`` runs of ``prompt.lower()``; offsets are mapped back to the
-    original string (``str.lower`` may change a character's length).
-    """
-    lowered, origin = [], []
-    for i, ch in enumerate(prompt):
-        low = ch.lower()
-        lowered.append(low)
-        origin.extend([i] * len(low))
-    text = "".join(lowered)
-    return [(m.group(), origin[m.start()], origin[m.end() - 1] + 1) for m in _WORD.finditer(text)]
 
 
 def prompt_tokens(tokenizer, prompt: str) -> list[PromptToken]:

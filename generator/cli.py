@@ -1,4 +1,4 @@
-"""Command-line commands of the generator (train, render, verify), mounted on `styleledger`."""
+"""Command-line commands of the generator (render, train), mounted on `styleledger`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import typer
 
 from generator.models import DEFAULT_MODEL_DIR
 from generator.seeding import SCHEDULERS
+from generator.training.config import TrainConfig
+
+_TRAIN = TrainConfig()  # the one place of the training defaults
 
 _SETTINGS_HELP = "JSON file with the settings (prompt, model_id, steps, ...); flags override it"
 
@@ -23,7 +26,7 @@ def _settings(
     height: int | None,
     scheduler: str | None,
 ):
-    from generator.rendering import RenderSettings
+    from generator.settings import RenderSettings
 
     values: dict = {}
     if settings_file is not None:
@@ -85,44 +88,26 @@ def render_command(
     typer.echo(f"pixel hash {result.pixel_hash}  ({result.seconds:.2f} s) -> {out}")
 
 
-def verify_command(
-    record: Path = typer.Option(..., "--record", help="record.json written by `render`"),
-    image: Path | None = typer.Option(
-        None, "--image", help="the recorded image, for the tolerance check"
-    ),
-    model_dir: Path | None = typer.Option(
-        None, "--model-dir", help="model folder (else looked up by id)"
-    ),
-) -> None:
-    """Re-render a record; exit 0 identical, 3 within tolerance, 1 different."""
-    from generator.verification import verify_record
-
-    try:
-        check = verify_record(record, reference=image, model_dir=model_dir)
-    except (ValueError, LookupError, FileNotFoundError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    typer.echo(json.dumps(check.to_dict(), indent=2))
-    raise typer.Exit({"identical": 0, "within_tolerance": 3, "different": 1}[check.verdict])
-
-
 def train_command(
-    out_dir: Path = typer.Option(Path("generator/default_model"), "--out", help="model folder"),
+    out_dir: Path = typer.Option(_TRAIN.out_dir, "--out", help="model folder"),
     work_dir: Path = typer.Option(
-        Path("out/train"), "--work-dir", help="checkpoint, loss log, samples"
+        _TRAIN.work_dir, "--work-dir", help="checkpoint, loss log, samples"
     ),
-    max_minutes: float = typer.Option(50.0, help="wall-clock budget of the UNet stage (0: none)"),
-    steps: int = typer.Option(20_000, help="UNet steps (upper bound)"),
-    vae_steps: int = typer.Option(1500, help="VAE steps"),
-    batch: int = typer.Option(32, help="UNet batch size"),
+    max_minutes: float = typer.Option(
+        _TRAIN.max_minutes, help="wall-clock budget of the UNet stage (0: none)"
+    ),
+    steps: int = typer.Option(_TRAIN.steps, help="UNet steps (upper bound)"),
+    vae_steps: int = typer.Option(_TRAIN.vae_steps, help="VAE steps"),
+    batch: int = typer.Option(_TRAIN.batch, help="UNet batch size"),
     cooldown: float = typer.Option(
-        0.15, help="fraction of the run at its end over which the learning rate decays"
+        _TRAIN.cooldown, help="fraction of the run at its end over which the learning rate decays"
     ),
-    device: str = typer.Option("auto", help="auto, cpu or cuda"),
-    threads: int = typer.Option(2, help="CPU threads"),
+    device: str = typer.Option(_TRAIN.device, help="auto, cpu or cuda"),
+    threads: int = typer.Option(_TRAIN.threads, help="CPU threads"),
     tiny: bool = typer.Option(False, "--tiny", help="a tiny model (tests, smoke runs)"),
 ) -> None:
     """Train the default model on the synthetic style set (resumes from --work-dir)."""
-    from generator.train import TrainConfig, train
+    from generator.training.train import train
 
     cfg = TrainConfig(
         out_dir=out_dir,
@@ -141,7 +126,7 @@ def train_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the generator's commands to the `styleledger` application."""
+    """Add the generator's commands to the `styleledger` application (``verify`` is the
+    indexer's: it checks a token from chain data, or a record file)."""
     app.command("render")(render_command)
-    app.command("verify")(verify_command)
     app.command("train")(train_command)

@@ -14,11 +14,10 @@ import re
 import threading
 from pathlib import Path
 
-# huggingface_hub reads this once, at import: set it before diffusers/transformers come in.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 DEFAULT_MODEL_DIR = Path(__file__).resolve().with_name("default_model")
 MODELS_ENV = "STYLELEDGER_MODELS"
+# A model folder's own metadata: its prompt encoding, keywords and recommended settings.
+CONFIG_FILE = "styleledger.json"
 _MODEL_ID = re.compile(r"(0x)?[0-9a-fA-F]{64}")
 _HASH_CHUNK = 1 << 20
 
@@ -112,10 +111,20 @@ def _cached_model_id(path: Path) -> str:
     return mid
 
 
+def search_paths(models: str = "", *first: Path) -> list[Path]:
+    """The model search path: ``first``, then ``models`` (``os.pathsep``-separated folders, the
+    form of ``STYLELEDGER_MODELS``), then the default model's folder; each folder once. The one
+    parser of that variable."""
+    paths: list[Path] = []
+    for path in [*first, *(Path(p) for p in models.split(os.pathsep) if p), DEFAULT_MODEL_DIR]:
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
 def default_search_paths() -> list[Path]:
-    """``STYLELEDGER_MODELS`` (``os.pathsep``-separated folders), then the default model's folder."""
-    env = os.environ.get(MODELS_ENV, "")
-    return [Path(p) for p in env.split(os.pathsep) if p] + [DEFAULT_MODEL_DIR]
+    """``STYLELEDGER_MODELS`` from the environment, then the default model's folder."""
+    return search_paths(os.environ.get(MODELS_ENV, ""))
 
 
 def _candidates(search_path: Path) -> list[Path]:
@@ -150,7 +159,8 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
     """Load a ``StableDiffusionPipeline`` from a local folder, fp32, refusing other weights.
 
     The folder's model id must equal ``expected_model_id`` (else ``ModelIdMismatchError``, which
-    carries both ids). Nothing is fetched from a hub (``local_files_only``, ``HF_HUB_OFFLINE=1``);
+    carries both ids). Nothing is fetched from a hub (``local_files_only``; the entry points also set
+    ``HF_HUB_OFFLINE=1``);
     no safety checker. Pipelines are cached in-process by (model id, folder), since the indexer
     renders many tokens of the same project; a cached pipeline is reused only after the folder's
     weights are checked again (cheaply: by file size and mtime, rehashing when they changed).

@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, field_validator
 
 from generator import attribution as attr
 from generator import text
@@ -37,102 +36,18 @@ from generator.models import (
     config_digest,
     find_model,
     load_pipeline,
-    normalize_model_id,
 )
-from generator.models import model_id as model_id_of
 from generator.seeding import (
     SCHEDULERS,
-    SchedulerName,
     initial_latents,
     parse_token_hash,
     pixel_hash,
 )
+from generator.settings import RenderSettings
 
 RENDER_VERSION = "styleledger-render-v1"
 CANONICAL_THREADS = 2
-MAX_STEPS = 1000
-MAX_SIDE = 4096
 _RENDER_LOCK = threading.RLock()  # a cached pipeline is shared: one render at a time on it
-
-
-class RenderSettings(BaseModel):
-    """A project's render settings, as ArtCore stores them (plus the prompt and model id).
-
-    Model-independent rules are checked here; the rules that depend on the model (image size a
-    multiple of its VAE factor, prompt within its text encoder's token limit) are checked by
-    ``check_settings`` once the model is loaded.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    prompt: str
-    model_id: str
-    steps: int = 20
-    guidance: float = 7.5
-    width: int = 128
-    height: int = 128
-    scheduler: SchedulerName = "ddim"
-
-    @classmethod
-    def recommended(cls, prompt: str, model_dir: str | Path) -> RenderSettings:
-        """Settings a model folder recommends for ``prompt``: its model id, and the steps,
-        guidance and image side of its ``styleledger.json`` (``default_steps``,
-        ``default_guidance``, ``image_size``); this class's defaults where it says nothing."""
-        folder = Path(model_dir)
-        meta_path = folder / text.CONFIG_FILE
-        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        fields = cls.model_fields
-        side = int(meta.get("image_size", fields["width"].default))
-        return cls(
-            prompt=prompt,
-            model_id=model_id_of(folder),
-            steps=int(meta.get("default_steps", fields["steps"].default)),
-            guidance=float(meta.get("default_guidance", fields["guidance"].default)),
-            width=side,
-            height=side,
-        )
-
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, v: str) -> str:
-        if not attr.prompt_words(v):
-            raise ValueError(f"prompt must contain at least one word ([a-z0-9-] run), got {v!r}")
-        return v
-
-    @field_validator("model_id")
-    @classmethod
-    def _model_id(cls, v: str) -> str:
-        return normalize_model_id(v)
-
-    @field_validator("steps")
-    @classmethod
-    def _steps(cls, v: int) -> int:
-        if not 1 <= v <= MAX_STEPS:
-            raise ValueError(f"steps must be between 1 and {MAX_STEPS}, got {v}")
-        return v
-
-    @field_validator("guidance")
-    @classmethod
-    def _guidance(cls, v: float) -> float:
-        if not (math.isfinite(v) and 0.0 <= v <= 100.0):
-            raise ValueError(f"guidance must be a finite number in [0, 100], got {v}")
-        return v
-
-    @field_validator("width", "height")
-    @classmethod
-    def _side(cls, v: int) -> int:
-        if not 8 <= v <= MAX_SIDE:
-            raise ValueError(f"image sides must be between 8 and {MAX_SIDE} pixels, got {v}")
-        return v
-
-    @field_validator("scheduler", mode="before")
-    @classmethod
-    def _scheduler(cls, v: object) -> object:
-        if v not in SCHEDULERS:
-            raise ValueError(
-                f"unknown scheduler {v!r}: use one of {', '.join(SCHEDULERS)} (non-ancestral only)"
-            )
-        return v
 
 
 @dataclass
@@ -160,7 +75,6 @@ class RenderResult:
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write ``image.png``, ``record.json`` and (with attribution) the heat maps
         (``heatmap-<word>.png``, ``overlay.png``) into ``out_dir``; return what was written."""
-        import json
 
         from generator.heatmaps import write_heatmaps
 

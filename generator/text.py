@@ -25,10 +25,11 @@ from pathlib import Path
 
 import torch
 
+from generator.models import CONFIG_FILE
+
 STANDARD = "standard"
 WORDS_ONLY = "words-only"
 ENCODINGS = (STANDARD, WORDS_ONLY)
-CONFIG_FILE = "styleledger.json"
 
 
 class PromptTooLongError(ValueError):

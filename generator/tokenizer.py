@@ -87,7 +87,7 @@ def convert_bpe(bpe_gz: Path, out_dir: Path, model_max_length: int = 77) -> CLIP
 
 def load_tokenizer(folder: Path) -> CLIPTokenizer:
     """Load a tokenizer folder written by :func:`convert_bpe` (or any SD ``tokenizer/``)."""
-    return CLIPTokenizer.from_pretrained(folder)
+    return CLIPTokenizer.from_pretrained(folder, local_files_only=True)
 
 
 def main() -> None:

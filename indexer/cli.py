@@ -1,24 +1,53 @@
-"""The `styleledger` command: one application, each package adds its commands."""
+"""The `styleledger` command: one Typer application; each package adds its commands.
+
+=================  =============================  ============================================
+command            package                        what it does
+=================  =============================  ============================================
+render, train      generator (generator/cli.py)   render a hash; train the default model
+index, db          indexer.sync                   follow the chain; migrate the database
+render-worker      indexer.render                 render and attribute every minted token
+verify             indexer.render                 re-render a token (or a record) and compare
+settle             indexer.ledger                 close an epoch, post its root
+serve              indexer.api                    the HTTP service and the page
+demo               indexer.demo                   the whole story on a local chain
+=================  =============================  ============================================
+
+This module is the composition root: it is the one place that hands the ledger's rollback hooks
+to the sync (which never imports the ledger). Importing it does not import torch.
+"""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
 from generator.cli import register as register_generator
 from indexer.api.cli import register as register_service
-from indexer.demo import register as register_demo
-from indexer.ledger_cli import register as register_ledger
-from indexer.sync_cli import register as register_sync
+from indexer.demo.cli import register as register_demo
+from indexer.ledger.cli import register as register_ledger
+from indexer.ledger.epochs import ROLLBACK_HOOKS
+from indexer.render.cli import register as register_render
+from indexer.sync.cli import SyncHooks
+from indexer.sync.cli import register as register_sync
 
 app = typer.Typer(
     help="StyleLedger: pay artists whose styles shape AI images.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _context(ctx: typer.Context) -> None:
+    ctx.obj = SyncHooks(rollback_hooks=ROLLBACK_HOOKS)
+
+
 register_generator(app)
-register_service(app)
 register_sync(app)
-register_ledger(app)  # after the generator's: its `verify` also takes TOKEN_ID
+register_render(app)
+register_ledger(app)
+register_service(app)
 register_demo(app)
 
 
@@ -31,4 +60,6 @@ def version() -> None:
 
 
 def main() -> None:
+    """The console script. No model hub is ever asked (every model is a local folder)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     app()

@@ -25,7 +25,7 @@ from brownie import ArtCore, PayoutDistributor, StyleRegistry, accounts
 from eth_utils import keccak
 
 from bench.results import record
-from indexer.merkle import StandardMerkleTree
+from indexer.ledger.merkle import StandardMerkleTree
 
 PRICE = 10**16
 SETTINGS = (20, 750, 128, 128, "ddim")

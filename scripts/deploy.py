@@ -48,6 +48,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = Path("build/contracts")
 RECEIPT_TIMEOUT = 600
+CONTRACTS = ("StyleRegistry", "PayoutDistributor", "ArtCore")
+
+# The project's own modules (indexer.chain.sender) come from the checkout this script is in;
+# `brownie run` puts it on the path already, `python scripts/deploy.py` does not.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 class DeployError(RuntimeError):
@@ -106,46 +112,41 @@ def load_artifact(name: str) -> dict[str, Any]:
 
 
 class Deployer:
-    """Sends StyleLedger's deployment transactions from one account, with its key or unlocked."""
+    """Sends StyleLedger's deployment transactions from one account, with its key or unlocked,
+    through the project's one transaction sender (``indexer.chain.sender``): simulated first,
+    refusals named by their custom error."""
 
     def __init__(self, w3: Any, private_key: str | None = None, sender: str | None = None) -> None:
+        from indexer.chain.sender import TxSender
+
         self.w3 = w3
-        if private_key:
-            self._account = w3.eth.account.from_key(private_key)
-            self.address = self._account.address
-        else:
-            self._account = None
+        address = None
+        if not private_key:
             unlocked = w3.eth.accounts
             if sender is None and not unlocked:
                 raise DeployError("no DEPLOYER_PRIVATE_KEY and the node has no unlocked account")
-            self.address = w3.to_checksum_address(sender or unlocked[0])
-        self._nonce = w3.eth.get_transaction_count(self.address, "pending")
+            address = sender or unlocked[0]
+        abis = [load_artifact(name)["abi"] for name in CONTRACTS]
+        self.sender = TxSender(
+            w3, private_key, address=address, abis=abis, legacy_gas_price=True, name="deployer"
+        )
+        self.address = self.sender.address
 
     def deploy(self, name: str, *args: Any) -> tuple[Any, Any]:
         """Deploys contract `name`; returns (web3 contract, receipt)."""
         artifact = load_artifact(name)
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        receipt = self._send(factory.constructor(*args), f"deploy {name}")
+        receipt = self.transact(factory.constructor(*args), f"deploy {name}")
         return self.w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"]), receipt
 
     def transact(self, call: Any, what: str) -> Any:
-        """Sends a contract function call (``contract.functions.f(...)``); returns the receipt."""
-        return self._send(call, what)
+        """Sends a contract call or constructor; returns the receipt (DeployError if it fails)."""
+        from indexer.errors import TxReverted
 
-    def _send(self, call: Any, what: str) -> Any:
-        tx = call.build_transaction(
-            {"from": self.address, "nonce": self._nonce, "gasPrice": self.w3.eth.gas_price}
-        )
-        if self._account is not None:
-            signed = self._account.sign_transaction(tx)
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        else:
-            tx_hash = self.w3.eth.send_transaction(tx)
-        self._nonce += 1
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT)
-        if receipt.status != 1:
-            raise DeployError(f"{what} failed in transaction {tx_hash.hex()}")
-        return receipt
+        try:
+            return self.sender.send(call, what=what, timeout=RECEIPT_TIMEOUT)
+        except TxReverted as exc:
+            raise DeployError(str(exc)) from exc
 
 
 def deploy_all(deployer: Deployer, settings: Settings, rpc_hint: str) -> dict[str, Any]:

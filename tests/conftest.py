@@ -1,9 +1,13 @@
 """Shared by both test environments.
 
 The contract tests (tests/contracts) run under brownie, in its own environment (`make
-test-contracts`); the product's pytest skips that folder because brownie is not installed there.
+test-contracts`); the product's pytest skips that folder because brownie is not installed there,
+and brownie's run does not load the product's fixtures (tests/support/fixtures.py), whose
+packages its environment lacks.
 """
 
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("brownie") else ["contracts"]
+UNDER_BROWNIE = importlib.util.find_spec("brownie") is not None
+collect_ignore = [] if UNDER_BROWNIE else ["contracts"]
+pytest_plugins = [] if UNDER_BROWNIE else ["tests.support.fixtures"]

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from indexer.chain import ChainError, Deployment, default_deployment_path, load_deployment
+from indexer.chain.deployment import Deployment, default_deployment_path, load_deployment
+from indexer.errors import ChainError
 
 
 def _rpc(client: httpx.Client, url: str, method: str, timeout: float) -> Any:

@@ -26,9 +26,9 @@ def register(app: typer.Typer) -> None:
         import os
         import sys
 
-        from indexer.config import load_settings
+        from indexer import console
 
-        load_settings()  # fail here, naming the variable, rather than in every worker
+        console.settings()  # fail here, naming the variable, rather than in every worker
         if workers == 1:
             from indexer.api.server import run
 

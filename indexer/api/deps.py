@@ -16,7 +16,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
-from indexer.config import Settings
+from indexer.settings import Settings
 
 UINT256_MAX = 2**256 - 1
 # Integer columns are 64-bit signed on both databases: a larger id cannot be stored, so it is
@@ -136,5 +136,5 @@ WordPath = Annotated[
 
 def public_base(request: Request) -> str:
     """Base of absolute URLs in responses: STYLELEDGER_API_PUBLIC_URL, else the request's."""
-    configured = request.app.state.api_settings.public_url
+    configured = request.app.state.settings.api_public_url
     return (configured or str(request.base_url)).rstrip("/")

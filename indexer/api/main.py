@@ -9,11 +9,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from indexer.api.chainview import ChainView
-from indexer.api.config import ApiSettings
-from indexer.api.preview import PreviewCache, RateLimiter
 from indexer.api.routes import accounts, epochs, health, platform, projects, styles, tokens, web
-from indexer.config import Settings, get_settings
+from indexer.api.services.preview import PreviewCache, RateLimiter
 from indexer.db.base import make_engine, make_session_factory
+from indexer.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +35,9 @@ TAGS = [
 ]
 
 
-def create_app(
-    settings: Settings | None = None, api_settings: ApiSettings | None = None
-) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service; ``settings`` default to the environment's (STYLELEDGER_*)."""
     settings = settings or get_settings()
-    api_settings = api_settings or ApiSettings()
     app = FastAPI(
         title="StyleLedger",
         version="0.1.0",
@@ -50,15 +46,14 @@ def create_app(
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
-    app.state.api_settings = api_settings
     app.state.engine = engine
     app.state.sessionmaker = make_session_factory(engine)
     app.state.chain = ChainView(
-        settings.rpc_url, settings.deployment, ttl=api_settings.head_cache_seconds
+        settings.rpc_url, settings.deployment, ttl=settings.api_head_cache_seconds
     )
-    app.state.preview_cache = PreviewCache(api_settings.preview_cache_size)
+    app.state.preview_cache = PreviewCache(settings.api_preview_cache_size)
     app.state.preview_limiter = RateLimiter(
-        per_minute=api_settings.preview_per_minute, burst=api_settings.preview_burst
+        per_minute=settings.api_preview_per_minute, burst=settings.api_preview_burst
     )
 
     for module in (tokens, projects, styles, accounts, epochs, platform, health, web):

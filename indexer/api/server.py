@@ -30,7 +30,11 @@ class NoDelayHttpProtocol(_Base):
 
 def run(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
     """uvicorn over ``indexer.api.main:app_from_env``; workers are spawned processes."""
+    import os
+
     import uvicorn
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # previews load local model folders only
 
     uvicorn.run(
         "indexer.api.main:app_from_env",

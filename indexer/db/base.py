@@ -17,9 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-
-class DatabaseURLError(ValueError):
-    """The database URL is malformed or names a database StyleLedger does not support."""
+from indexer.errors import DatabaseURLError
 
 
 class Base(DeclarativeBase):

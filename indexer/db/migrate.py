@@ -9,10 +9,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from indexer.db.base import make_engine
+from indexer.errors import DatabaseError, DatabaseURLError
 
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "migrations" / "alembic.ini"
+ALEMBIC_INI = Path(__file__).resolve().parent / "migrations" / "alembic.ini"
 
 
 def alembic_config() -> Config:
@@ -30,6 +32,26 @@ def upgrade_database(target: str | Engine, revision: str = "heads") -> None:
     finally:
         if isinstance(target, str):
             engine.dispose()
+
+
+def open_database(url: str) -> Engine:
+    """An engine on ``url``, migrated to the newest schema; DatabaseError saying what to check."""
+    try:
+        engine = make_engine(url)
+    except DatabaseURLError as exc:
+        raise DatabaseURLError(f"{exc} (STYLELEDGER_DATABASE_URL)") from exc
+    try:
+        upgrade_database(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseError(
+            f"cannot open the database {url!r}: {exc.orig} "
+            "(check STYLELEDGER_DATABASE_URL, that the server runs and the database exists)"
+        ) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(f"database error on {url!r}: {exc}") from exc
+    return engine
 
 
 def is_up_to_date(engine: Engine) -> bool:

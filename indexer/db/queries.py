@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from indexer.db.models import (
+from indexer.db.models.chain import (
     PlatformFee,
     PlatformRecipient,
     ProjectVersion,

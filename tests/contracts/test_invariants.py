@@ -38,8 +38,8 @@ from hypothesis.stateful import (
 )
 from web3 import Web3
 
-from indexer import money
-from indexer.merkle import StandardMerkleTree
+from indexer.ledger import money
+from indexer.ledger.merkle import StandardMerkleTree
 
 CHALLENGE_DELAY = 1000  # seconds; far longer than a run, so only the `wait` rule matures a root
 KEYWORDS = ["monet", "water", "lilies", "dawn", "impression", "haystacks"]

@@ -23,7 +23,7 @@ from brownie import (
 from eth_utils import keccak
 from helpers import MODEL_ID, PRICE, PROMPT, SETTINGS, emitted, reverts_with
 
-from indexer.merkle import StandardMerkleTree
+from indexer.ledger.merkle import StandardMerkleTree
 
 CHALLENGE_DELAY = 3600
 MAX_CHALLENGE_DELAY = 30 * 24 * 3600

@@ -7,7 +7,7 @@ import pytest
 from brownie import Contract, RoyaltyReceiver, TransferPayer, web3
 from helpers import PRICE, emitted, reverts_with
 
-from indexer.merkle import StandardMerkleTree
+from indexer.ledger.merkle import StandardMerkleTree
 
 SALE = 2 * 10**18
 

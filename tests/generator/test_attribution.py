@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
-from sd_factory import tiny_tokenizer
 
 from generator import attribution as attr
-from generator.models import load_pipeline
+from generator.models import DEFAULT_MODEL_DIR, load_pipeline
 from generator.rendering import RenderSettings, canonical_float_path, denoise, render
 from generator.seeding import initial_latents
+from tests.support.sd_factory import tiny_tokenizer
 
 HASH = "0x" + "ab" * 32
-CLIP_TOKENIZER = Path(__file__).resolve().parents[2] / "generator" / "default_model" / "tokenizer"
+CLIP_TOKENIZER = DEFAULT_MODEL_DIR / "tokenizer"
 
 
 def tok(position: int, word: str | None, occurrence: int | None = 0) -> attr.PromptToken:

@@ -59,7 +59,7 @@ def test_same_hash_same_pixels() -> None:
 
 
 def test_keyword_classifier_reads_real_images() -> None:
-    from generator import classifier
+    from generator.training import classifier
 
     if not classifier.WEIGHTS.is_file():
         pytest.skip("keyword classifier not trained")
@@ -76,8 +76,8 @@ def test_keywords_control_the_picture() -> None:
     held-out captions. ``make bench`` measures the same on 96 prompts (bench/keyword_control.py)."""
     import hashlib
 
-    from generator import classifier, synthetic
     from generator.rendering import RenderSettings, render
+    from generator.training import classifier, synthetic
 
     if not classifier.WEIGHTS.is_file():
         pytest.skip("keyword classifier not trained")

@@ -7,7 +7,6 @@ import json
 import pytest
 import torch
 
-from generator.architecture import TINY, make_text_encoder
 from generator.text import (
     STANDARD,
     WORDS_ONLY,
@@ -18,7 +17,8 @@ from generator.text import (
     tokenize,
 )
 from generator.tokenizer import load_tokenizer
-from generator.train import DEFAULT_TOKENIZER
+from generator.training.architecture import make_text_encoder
+from generator.training.config import DEFAULT_TOKENIZER, TINY
 
 
 @pytest.fixture(scope="module")

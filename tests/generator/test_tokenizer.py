@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from generator.tokenizer import VOCAB_SIZE, bytes_to_unicode, load_tokenizer
-from generator.train import DEFAULT_TOKENIZER
+from generator.training.config import DEFAULT_TOKENIZER
 
 
 def test_known_clip_ids() -> None:

@@ -3,7 +3,7 @@
 SIGKILL between building and posting, then restarted; later killed right after sending the root
 transaction, restarted while it is still pending), claims on-chain, and every account's received wei checked against
 the formula computed here from the stored attribution ppm (plain integer arithmetic, not
-indexer.money).
+indexer.ledger.money).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from ledger_support import tiny_model
 from sqlalchemy import select
 from web3 import Web3
 
-from indexer.chain import load_deployment
+from indexer.chain.deployment import REPO_ROOT, load_deployment
 from indexer.db.base import make_engine, make_session_factory
-from indexer.db.ledger_models import Attribution, Epoch, EpochLeaf, Render
-from indexer.db.models import Token
-from indexer.merkle import StandardMerkleTree
+from indexer.db.models.chain import Token
+from indexer.db.models.ledger import Attribution, Epoch, EpochLeaf, Render
+from indexer.ledger.merkle import StandardMerkleTree
+from tests.support.ledger import tiny_model
 
 pytestmark = pytest.mark.chain
 
@@ -45,11 +45,24 @@ def _key_of(address: str) -> str:
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from indexer.cli import main; main()", *args],
+        [sys.executable, "-m", "indexer", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=REPO_ROOT,
+    )
+
+
+def _crashing_settle(env: dict[str, str], checkpoint: str) -> subprocess.CompletedProcess[str]:
+    """``settle`` killed with SIGKILL at ``checkpoint`` (tests/support/crash.py)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.support.crash", checkpoint, "settle"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
     )
 
 
@@ -143,7 +156,7 @@ def test_styles_mints_opt_out_index_render_settle_claim(
     assert "rendered 5 tokens" in out
 
     # settle, killed (SIGKILL) between building the epoch and posting its root
-    crashed = _cli({**env, "STYLELEDGER_FAILPOINT": "settle.after_build"}, "settle")
+    crashed = _crashing_settle(env, "built")
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     assert dist.functions.lastPostedEpoch().call() == 0
     engine = make_engine(db_url)
@@ -181,10 +194,11 @@ def test_styles_mints_opt_out_index_render_settle_claim(
     _ok(_cli(env, "index", "--once", "--quiet"))
     _ok(_cli(env, "render-worker", "--once", "--quiet"))
     anvil.rpc("evm_setAutomine", False)  # the root transaction stays pending across the crash
-    crashed = _cli({**env, "STYLELEDGER_FAILPOINT": "settle.after_send"}, "settle")
+    crashed = _crashing_settle(env, "sent")
     assert crashed.returncode == -signal.SIGKILL
     restart = subprocess.Popen(
-        [sys.executable, "-c", "from indexer.cli import main; main()", "settle"],
+        [sys.executable, "-m", "indexer", "settle"],
+        cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from indexer.api import crud
+from indexer.api.crud import accounts as crud
 from indexer.api.deps import AddressDep, SessionDep
 from indexer.api.schemas import ClaimTicket, Earnings
 

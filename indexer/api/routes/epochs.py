@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from indexer.api import crud
+from indexer.api.crud import epochs as crud
 from indexer.api.deps import EpochPath, PageDep, SessionDep
 from indexer.api.schemas import EpochDetail, EpochOut, Paged
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from indexer.api import crud
+from indexer.api.crud import platform as crud
 from indexer.api.deps import PageDep, SessionDep
 from indexer.api.schemas import PlatformOut
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from indexer.api import crud
+from indexer.api.crud import projects as crud
 from indexer.api.deps import (
     MinterDep,
     PageDep,
@@ -15,8 +15,8 @@ from indexer.api.deps import (
     public_base,
 )
 from indexer.api.media import PNG_RESPONSES
-from indexer.api.preview import preview_hash, render_preview_png
 from indexer.api.schemas import Paged, ProjectDetail, ProjectOut
+from indexer.api.services.preview import preview_hash, render_preview_png
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -87,7 +87,7 @@ def preview(
             )
         try:
             png = cache.render(
-                key, lambda: render_preview_png(project, token_hash, settings.models)
+                key, lambda: render_preview_png(project, token_hash, settings.model_paths)
             )
         except (LookupError, ValueError) as exc:  # model not on this server, or settings it refuses
             raise HTTPException(503, f"cannot render project {project_id} here: {exc}") from exc

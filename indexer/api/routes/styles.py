@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from indexer.api import crud
+from indexer.api.crud import styles as crud
 from indexer.api.deps import PageDep, SessionDep, StyleIdPath
 from indexer.api.schemas import Paged, StyleOut
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from indexer.api import crud
+from indexer.api.crud import tokens as crud
 from indexer.api.deps import SessionDep, SettingsDep, TokenIdPath, WordPath, public_base
 from indexer.api.media import PNG_RESPONSES, png_file_response
 from indexer.api.schemas import TokenAttribution, TokenMetadata

@@ -1,0 +1,1 @@
+"""The tables: the chain's projections (``chain``) and the ledger's (``ledger``), on one ``Base``."""

@@ -1,0 +1,95 @@
+"""``styleledger settle``: the ledger's command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer import console
+from indexer.db.base import make_session_factory
+from indexer.errors import ChainError, StyleLedgerError
+
+SETTLER_KEY_ENV = "STYLELEDGER_SETTLER_KEY"
+
+DatabaseOpt = Annotated[str | None, typer.Option(help="Database URL [STYLELEDGER_DATABASE_URL].")]
+DeploymentOpt = Annotated[
+    Path | None, typer.Option(help="Deployment file [STYLELEDGER_DEPLOYMENT].")
+]
+
+
+def settle(
+    as_of_block: Annotated[
+        int | None, typer.Option(help="Settle mints up to this block (default: indexed head).")
+    ] = None,
+    uri: Annotated[str, typer.Option(help="Where the published tree can be found.")] = "",
+    no_post: Annotated[
+        bool, typer.Option("--no-post", help="Build and store the epoch only.")
+    ] = False,
+    rpc_url: Annotated[str | None, typer.Option(help="JSON-RPC URL [STYLELEDGER_RPC_URL].")] = None,
+    database_url: DatabaseOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Close an epoch: cumulative entitlements, Merkle tree and proofs, root posted on-chain.
+
+    The settler key comes from STYLELEDGER_SETTLER_KEY. Crash-safe: run it again to resume.
+    """
+    from indexer.ledger import epochs as st
+
+    settings = console.settings(rpc_url=rpc_url, database_url=database_url, deployment=deployment)
+    console.quiet_logging()
+    engine = console.database(settings)
+    factory = make_session_factory(engine)
+    poster = None
+    try:
+        if no_post:
+            dep = console.indexed_deployment(settings, factory)
+        else:
+            from indexer.chain.connection import open_chain
+
+            if settings.settler_key is None:
+                raise console.fail(
+                    f"set {SETTLER_KEY_ENV} to the settler's private key (or --no-post)"
+                )
+            key = settings.settler_key.get_secret_value()
+            try:
+                w3, dep = open_chain(
+                    settings.rpc_url, settings.deployment, timeout=settings.rpc_timeout
+                )
+                dist = dep.contracts["PayoutDistributor"]
+                poster = st.RootPoster(w3, dist.address, dist.abi, key)
+            except ChainError as exc:
+                raise console.fail(exc) from exc
+            except ValueError as exc:
+                raise console.fail(f"{SETTLER_KEY_ENV} is not a private key: {exc}") from exc
+        with factory() as session:
+            summary = st.settle(
+                session,
+                poster=poster,
+                platform=dep.platform or "",
+                default_bps=dep.platform_bps,
+                as_of_block=as_of_block,
+                uri=uri,
+            )
+            left = st.unsettled_summary(session, summary.as_of_block)
+    except StyleLedgerError as exc:
+        raise console.fail(exc) from exc
+    finally:
+        engine.dispose()
+    verb = "resumed" if summary.resumed else "built"
+    typer.echo(
+        f"epoch {summary.number} {verb}: root {summary.root}, total {summary.total} wei, "
+        f"{summary.leaf_count} accounts, up to block {summary.as_of_block}; status {summary.status}"
+        + (f" (tx {summary.tx_hash})" if summary.tx_hash else "")
+    )
+    if left["tokens_not_rendered"] or left["entries_waiting"]:
+        typer.echo(
+            f"not in this epoch: {left['tokens_not_rendered']} tokens not rendered yet, "
+            f"{left['entries_waiting']} ledger entries waiting (held or newer)"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``settle`` to the ``styleledger`` application."""
+    app.command("settle")(settle)

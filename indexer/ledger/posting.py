@@ -1,0 +1,136 @@
+"""Posting an epoch's root: ``postRoot`` sent with the settler key, crash-safe (``built`` ->
+``sent`` -> ``posted``), resumed from what the chain already holds. See ``indexer.ledger.epochs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from indexer.chain.sender import TxSender
+from indexer.db.models.ledger import (
+    Epoch,
+    EpochStatus,
+)
+from indexer.errors import SettlementError, TxReverted
+
+Checkpoint = Callable[[str], None]
+
+
+def _no_checkpoint(_name: str) -> None:
+    """The command line's checkpoint: nothing (the crash tests pass one that kills)."""
+
+
+# ─────────────────────────────────────────── posting ─────────────────────────────────────────────
+
+
+class RootPoster:
+    """Posts roots to the PayoutDistributor with the settler key (signed locally)."""
+
+    def __init__(self, w3: Any, distributor_address: str, abi: list[dict[str, Any]], key: Any):
+        self.w3 = w3
+        self.contract = w3.eth.contract(address=distributor_address, abi=abi)
+        self.sender = TxSender(w3, key, abis=[abi], name="the settler")
+
+    @property
+    def address(self) -> str:
+        return self.sender.address
+
+    def latest_root(self) -> tuple[int, str, int, int]:
+        epoch, root, total, claimable_at = self.contract.functions.latestRoot().call()
+        return int(epoch), "0x" + bytes(root).hex(), int(total), int(claimable_at)
+
+    def last_posted_epoch(self) -> int:
+        return int(self.contract.functions.lastPostedEpoch().call())
+
+    def root_posted(self, epoch: int) -> tuple[str, str, int] | None:
+        """``(root, tx hash, block)`` of the RootPosted log for ``epoch``, if any."""
+        logs = self.contract.events.RootPosted.get_logs(
+            from_block=0, to_block="latest", argument_filters={"epoch": epoch}
+        )
+        if not logs:
+            return None
+        last = logs[-1]
+        return (
+            "0x" + bytes(last["args"]["root"]).hex(),
+            "0x" + bytes(last["transactionHash"]).hex(),
+            int(last["blockNumber"]),
+        )
+
+    def send(self, epoch: Epoch) -> str:
+        """Send ``postRoot`` for ``epoch`` (simulated first: a refusal is a SettlementError
+        naming the contract's custom error); returns the transaction hash."""
+        fn = self.contract.functions.postRoot(
+            epoch.number, bytes.fromhex(epoch.root[2:]), epoch.total, epoch.uri
+        )
+        try:
+            return self.sender.submit(fn)
+        except TxReverted as exc:
+            raise SettlementError(
+                f"postRoot for epoch {epoch.number} would revert: {exc.reason}"
+            ) from exc
+
+    def known(self, tx_hash: str) -> bool:
+        """Whether the node knows the transaction (mined or pending), i.e. it was not dropped."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            self.w3.eth.get_transaction(tx_hash)
+        except TransactionNotFound:
+            return False
+        return True
+
+    def wait(self, tx_hash: str, timeout: float = 120.0) -> tuple[bool, int]:
+        receipt = self.sender.wait(tx_hash, timeout)
+        return receipt["status"] == 1, int(receipt["blockNumber"])
+
+
+def post_epoch(
+    session: Session, epoch: Epoch, poster: RootPoster, checkpoint: Checkpoint = _no_checkpoint
+) -> Epoch:
+    """Bring ``epoch`` to ``posted`` (see the module docstring, step 2); commits as it goes."""
+    on_chain = poster.root_posted(epoch.number)
+    if on_chain is not None:
+        root, tx_hash, block = on_chain
+        if root != epoch.root:
+            raise SettlementError(
+                f"epoch {epoch.number} is already posted on-chain with root {root}, "
+                f"not this database's {epoch.root}: another settler is using this distributor"
+            )
+        _mark_posted(session, epoch, tx_hash, block)
+        return epoch
+    if epoch.status == EpochStatus.SENT and epoch.tx_hash and poster.known(epoch.tx_hash):
+        ok, block = poster.wait(epoch.tx_hash)  # sent before a crash and still pending
+        if ok:
+            _mark_posted(session, epoch, epoch.tx_hash, block)
+            return epoch
+    last = poster.last_posted_epoch()
+    if last >= epoch.number:
+        raise SettlementError(
+            f"the distributor's last epoch is {last}, at or above this database's unposted "
+            f"epoch {epoch.number}: this database does not match the chain"
+        )
+    tx_hash = poster.send(epoch)
+    epoch.status, epoch.tx_hash = EpochStatus.SENT, tx_hash
+    session.commit()
+    checkpoint("sent")
+    ok, block = poster.wait(tx_hash)
+    if not ok:
+        raise SettlementError(f"postRoot transaction {tx_hash} reverted")
+    _mark_posted(session, epoch, tx_hash, block)
+    return epoch
+
+
+def _mark_posted(session: Session, epoch: Epoch, tx_hash: str, block: int) -> None:
+    epoch.status, epoch.tx_hash, epoch.posted_block = EpochStatus.POSTED, tx_hash, block
+    epoch.posted_at = datetime.now().replace(microsecond=0)
+    session.execute(
+        update(Epoch)
+        .where(Epoch.number < epoch.number, Epoch.status == EpochStatus.BUILT)
+        .values(status=EpochStatus.SUPERSEDED)
+    )
+    session.commit()

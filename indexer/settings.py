@@ -1,0 +1,122 @@
+"""Every ``STYLELEDGER_*`` setting of the indexer, the render workers, settle and the service.
+
+One pydantic ``Settings``: a field ``database_url`` is the variable ``STYLELEDGER_DATABASE_URL``,
+``api_public_url`` is ``STYLELEDGER_API_PUBLIC_URL``. A ``.env`` file in the working directory is
+read too. Bad values fail at start-up with the variable's name (:class:`ConfigError`). Secrets
+(the settler's key, the demo's mnemonic) are ``SecretStr``: never printed, never in a repr.
+
+Two programs read their own variables: ``scripts/deploy.py`` (brownie's environment, where
+pydantic-settings cannot be installed: ``STYLELEDGER_RPC_URL``, ``STYLELEDGER_DEPLOYMENTS_DIR``)
+and the generator (``STYLELEDGER_MODELS`` through ``generator.models.search_paths``, the one
+parser of that variable, which ``Settings.model_paths`` uses too).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """What every StyleLedger process reads from ``STYLELEDGER_*`` environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STYLELEDGER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # SQLAlchemy URL: sqlite:///path (default) or postgresql+psycopg://user:pw@host/db.
+    database_url: str = "sqlite:///data/styleledger.sqlite"
+    # JSON-RPC endpoint over HTTP(S).
+    rpc_url: str = "http://127.0.0.1:8545"
+    # deployments/<chainId>.json; None = deployments/<chainId of the RPC>.json.
+    deployment: Path | None = None
+    # Blocks behind the head that are never indexed (0 on dev chains; a chain's finality on mainnet).
+    confirmations: int = Field(default=0, ge=0, le=10_000)
+    # First and largest eth_getLogs range in blocks (providers cap ranges at 2,000-10,000).
+    chunk_size: int = Field(default=2_000, ge=1, le=1_000_000)
+    max_chunk_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    # How many recent blocks' hashes are kept to find the fork point of a reorg.
+    reorg_window: int = Field(default=256, ge=1, le=100_000)
+    # Seconds between polls of the head when following.
+    poll_interval: float = Field(default=2.0, gt=0)
+    # Seconds before an RPC request counts as a timeout (the chunk is then halved).
+    rpc_timeout: float = Field(default=30.0, gt=0)
+    # Model search paths (os.pathsep-separated folders), then the shipped default model.
+    models: str = ""
+    # Where rendered PNGs and heat maps are stored (content-addressed).
+    data_dir: Path = Path("data")
+    # The settler's private key (0x + 64 hex): `styleledger settle` posts roots with it.
+    settler_key: SecretStr | None = None
+
+    # ── the service (`styleledger serve`) ──
+    # Absolute base of image URLs in token metadata (e.g. https://styleledger.example);
+    # empty = the base URL of each request.
+    api_public_url: str = ""
+    # Free previews: cache misses a client may render per minute, and at once.
+    api_preview_per_minute: float = Field(default=12.0, ge=0)
+    api_preview_burst: int = Field(default=4, ge=1, le=1_000)
+    # Rendered previews kept in memory (a 128 px PNG is ~30 KB).
+    api_preview_cache_size: int = Field(default=256, ge=1, le=100_000)
+    # Seconds a chain head read by /health is reused (keeps /health cheap under polling).
+    api_head_cache_seconds: float = Field(default=1.0, ge=0)
+
+    # ── the demo and the docs' pictures ──
+    # Where the demo's accounts come from (default: anvil's well-known test mnemonic).
+    demo_mnemonic: SecretStr | None = None
+    # The chromium that draws the README's pictures (default: `chromium` on the PATH).
+    chromium: Path | None = None
+
+    @property
+    def model_paths(self) -> list[Path]:
+        """Where render workers, previews and verify look for models: STYLELEDGER_MODELS, then
+        the shipped default model."""
+        from generator.models import search_paths
+
+        return search_paths(self.models)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {value!r} ({exc})") from exc
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r} in {value!r}: "
+                "use sqlite:///path or postgresql+psycopg://user:password@host/dbname"
+            )
+        return value
+
+    @field_validator("rpc_url")
+    @classmethod
+    def _check_rpc_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"the RPC URL must be http(s)://..., got {value!r}")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and ``overrides``), or a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"STYLELEDGER_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"bad settings: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once); tests build their own with ``load_settings``."""
+    return load_settings()

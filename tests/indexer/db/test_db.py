@@ -1,0 +1,103 @@
+"""The database layer on SQLite and PostgreSQL: migrations match the models, wei is exact."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
+
+from indexer.db.base import Base, DatabaseURLError, make_engine, normalise_url, sum_wei
+from indexer.db.migrate import is_up_to_date, upgrade_database
+from indexer.db.models.chain import Claim
+from indexer.db.types import UINT256_MAX
+
+
+def test_migrations_create_exactly_the_models(db_engine: Engine):
+    import indexer.db.models.ledger  # noqa: F401 - its tables are part of the schema too
+
+    assert is_up_to_date(db_engine)
+    with db_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    upgrade_database(db_engine)  # idempotent
+    assert is_up_to_date(db_engine)
+
+
+def _claim(amount: int, n: int) -> Claim:
+    return Claim(
+        account="0x" + "11" * 20, amount=amount, cumulative=amount, block_number=n,
+        block_hash=f"0x{n:064x}", tx_hash=f"0x{n:064x}", log_index=0,
+    )  # fmt: skip
+
+
+def test_wei_is_exact_up_to_2_256(db_engine: Engine):
+    amounts = [0, 1, 2**63, 10**30 + 7, UINT256_MAX]
+    with Session(db_engine) as s, s.begin():
+        s.add_all(_claim(a, n) for n, a in enumerate(amounts))
+    with Session(db_engine) as s:
+        got = s.scalars(select(Claim.amount).order_by(Claim.amount)).all()
+        assert got == amounts and all(type(a) is int for a in got)
+        # equality and ordering work in SQL on both backends
+        assert s.scalars(select(Claim.block_number).where(Claim.amount == 2**63)).one() == 2
+        assert s.scalars(select(Claim.block_number).where(Claim.amount > 10**30)).all() == [3, 4]
+        assert sum_wei(s, Claim.amount, Claim.amount < UINT256_MAX) == 1 + 2**63 + 10**30 + 7
+
+
+def test_wei_rejects_floats_and_out_of_range(db_engine: Engine):
+    for bad in (1.5, -1, UINT256_MAX + 1):
+        with Session(db_engine) as s, pytest.raises(StatementError, match="Wei column needs"):
+            s.add(_claim(bad, 9))  # type: ignore[arg-type]
+            s.flush()
+
+
+def test_database_urls():
+    assert normalise_url("postgresql://u:p@h/db").startswith("postgresql+psycopg://u:p@h/db")
+    with pytest.raises(DatabaseURLError, match="unsupported database 'mysql'"):
+        make_engine("mysql://x/y")
+    with pytest.raises(DatabaseURLError, match="not a database URL"):
+        make_engine("::nonsense::")
+
+
+def test_upgrading_to_0003_fills_the_platform_tables_from_raw_logs(db_url: str):
+    """A database indexed before 0003 keeps ArtCore's platform events as raw logs only: the
+    upgrade builds the recipient history and the withdrawals from them."""
+    from eth_utils import to_checksum_address
+
+    from indexer.db.models.chain import PlatformRecipient, PlatformWithdrawal, RawLog, log_pos
+
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0002_ledger")
+        recipient, to = "0x" + "ab" * 20, "0x" + "cd" * 20
+
+        def raw(n: int, event: str, topic1: str | None, data: str) -> RawLog:
+            return RawLog(
+                block_number=n, block_hash=f"0x{n:064x}", tx_hash=f"0x{n + 1:064x}", tx_index=0,
+                log_index=2, address="0x" + "01" * 20, contract="ArtCore", event=event,
+                topic0="0x" + "00" * 32, topic1=topic1, data=data,
+            )  # fmt: skip
+
+        with Session(engine) as s, s.begin():
+            s.add(raw(7, "PlatformRecipientUpdated", None, "0x" + "00" * 12 + recipient[2:]))
+            s.add(raw(9, "PlatformWithdrawn", "0x" + "00" * 12 + to[2:], f"0x{3 * 10**18:064x}"))
+        upgrade_database(engine)
+        with Session(engine) as s:
+            (r,) = s.scalars(select(PlatformRecipient)).all()
+            assert (r.recipient, r.valid_from_pos, r.block_number) == (
+                to_checksum_address(recipient),
+                log_pos(7, 2),
+                7,
+            )
+            (w,) = s.scalars(select(PlatformWithdrawal)).all()
+            assert (w.to_address, w.amount, w.block_number, w.log_index) == (
+                to_checksum_address(to),
+                3 * 10**18,
+                9,
+                2,
+            )
+    finally:
+        engine.dispose()

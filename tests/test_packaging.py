@@ -1,0 +1,93 @@
+"""The built wheel is the product: installed into a fresh environment (no source checkout on the
+path), ``styleledger render`` renders with the shipped default model, the same pixels as here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from indexer.chain.deployment import REPO_ROOT
+
+TOKEN_HASH = "0x" + "5e" * 32
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(REPO_ROOT)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    (found,) = out.glob("styleledger-*.whl")
+    return found
+
+
+def test_the_wheel_carries_the_model_and_the_migrations(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    model = REPO_ROOT / "generator" / "default_model"
+    for weights in model.rglob("*.safetensors"):
+        assert weights.relative_to(REPO_ROOT).as_posix() in names
+    for needed in (
+        "generator/default_model/model_index.json",
+        "generator/default_model/tokenizer/vocab.json",
+        "generator/training/keyword_classifier.safetensors",
+        "indexer/db/migrations/alembic.ini",
+        "indexer/db/migrations/versions/0001_chain_tables.py",
+        "indexer/web/static/index.html",
+    ):
+        assert needed in names, needed
+
+
+def test_a_fresh_install_renders_with_the_shipped_model(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    # The dependencies (torch, diffusers...) from this environment as a plain path entry: its
+    # .pth files, the editable install of the checkout among them, are not processed.
+    (Path(site) / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", site, str(wheel)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run(
+        [str(python), "-c", "import generator, indexer; print(generator.__file__, indexer.__file__)"],
+        check=True, capture_output=True, text=True, cwd=work, env=env,
+    ).stdout  # fmt: skip
+    assert str(REPO_ROOT) not in where and site in where
+    done = subprocess.run(
+        [str(python), "-m", "indexer", "render", "--hash", TOKEN_HASH, "--prompt",
+         "red stripes circle on blue dots background", "--out", str(work / "out")],
+        capture_output=True, text=True, cwd=work, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((work / "out" / "record.json").read_text())
+
+    from generator.models import DEFAULT_MODEL_DIR, model_id
+
+    assert record["settings"]["model_id"] == model_id(DEFAULT_MODEL_DIR)
+    here = subprocess.run(
+        [sys.executable, "-m", "indexer", "render", "--hash", TOKEN_HASH, "--prompt",
+         "red stripes circle on blue dots background", "--out", str(tmp_path / "here"),
+         "--no-attribute"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=600,
+    )  # fmt: skip
+    assert here.returncode == 0, here.stderr[-3000:]
+    assert (
+        json.loads((tmp_path / "here" / "record.json").read_text())["pixel_hash"]
+        == (record["pixel_hash"])
+    )
