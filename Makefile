@@ -12,26 +12,27 @@ PY           := $(VENV)/bin/python
 BROWNIE      := $(BVENV)/bin/brownie
 SOLC_VERSION := 0.8.28
 BROWNIE_PKGS := eth-brownie==1.22.2 pytest-timeout==2.4.0
-ETHERS_VENDOR := indexer/web/static/vendor/ethers.min.js
+WEB_DIST     := indexer/web/dist/index.html
 
 export PATH              := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export HF_HUB_OFFLINE    := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install compile test test-contracts test-python bench demo docs deploy lint clean
+.PHONY: help install compile test test-contracts test-python bench demo dev docs deploy lint clean
 
 help:
 	@echo "make install         environments, npm packages and the solc command (idempotent)"
 	@echo "make test            every test: contracts on anvil and ganache, then the Python suite"
 	@echo "make demo            the whole story on a local anvil, end to end"
+	@echo "make dev             live locally: anvil + contracts + index + render worker + the app (Ctrl-C stops)"
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
 	@echo "make docs            the README's pictures (samples, heat-map overlay, demo page)"
 	@echo "make deploy RPC_URL=...  deploy and wire the contracts -> deployments/<chainId>.json"
-	@echo "make lint            ruff; solhint and prettier on contracts/ (pinned npm tools, offline)"
+	@echo "make lint            ruff; solhint and prettier on contracts/; tsc on web/ (pinned npm tools, offline)"
 
 install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/solc-v$(SOLC_VERSION) \
-         $(ETHERS_VENDOR)
+         $(WEB_DIST)
 
 # torch first, from the CPU wheel on disk: a bare `torch` requirement would pull CUDA packages.
 $(VENV)/.installed: pyproject.toml
@@ -51,10 +52,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The page imports ethers' single ESM bundle (MIT) from /static/vendor: no CDN at run time.
-$(ETHERS_VENDOR): node_modules/.installed
-	mkdir -p $(@D)
-	cp node_modules/ethers/dist/ethers.min.js node_modules/ethers/LICENSE.md $(@D)/
+# The wallet app (web/: TypeScript + viem, an npm workspace) built by Vite into the package,
+# where `styleledger serve` serves it at / (about 2 s; nothing is fetched at run time).
+$(WEB_DIST): node_modules/.installed web/package.json web/index.html web/vite.config.ts \
+             $(shell find web/src -type f 2>/dev/null)
+	npm run --silent build -w web
+	test -f $@
 
 # A native solc of the pinned version wins; otherwise bin/solc, our command over solcjs.
 .solcx/solc-v$(SOLC_VERSION): node_modules/.installed
@@ -95,6 +98,12 @@ bench: install compile
 demo: install compile
 	$(VENV)/bin/styleledger demo
 
+# Live locally in one command: a persistent anvil (state in .state/dev), the contracts, the
+# demo's story (DEMO=0 skips it), index + render worker + serve; Ctrl-C stops everything.
+DEMO ?= 1
+dev: install compile
+	$(VENV)/bin/styleledger dev $(if $(filter 0,$(DEMO)),--no-demo,)
+
 # The README's pictures: sample sheet and one token's heat-map overlay (generator/training/samples.py),
 # then the demo's page in Debian's chromium (indexer/demo/screenshot.py).
 docs: install compile
@@ -115,6 +124,7 @@ lint: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff format --check .
 	npx --no-install solhint --disc --noPoster -c .solhintrc.yml --max-warnings 0 'contracts/**/*.sol'
 	npx --no-install prettier --check 'contracts/**/*.sol'
+	npx --no-install tsc --noEmit -p web
 
 clean:
 	rm -rf build reports out .pytest_cache .ruff_cache .hypothesis

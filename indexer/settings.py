@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     api_preview_cache_size: int = Field(default=256, ge=1, le=100_000)
     # Seconds a chain head read by /health is reused (keeps /health cheap under polling).
     api_head_cache_seconds: float = Field(default=1.0, ge=0)
+    # The wallet app (web/): the RPC URL a wallet is asked to add for this chain (empty = rpc_url),
+    # the chain's display name there (empty = "StyleLedger chain <id>"), and a block explorer's
+    # base URL for transaction links (empty = none, as on dev chains).
+    api_wallet_rpc_url: str = ""
+    api_chain_name: str = ""
+    api_explorer_url: str = ""
 
     # ── the demo and the docs' pictures ──
     # Where the demo's accounts come from (default: anvil's well-known test mnemonic).

@@ -9,7 +9,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from indexer.api.chainview import ChainView
-from indexer.api.routes import accounts, epochs, health, platform, projects, styles, tokens, web
+from indexer.api.routes import (
+    account_views,
+    accounts,
+    drafts,
+    epochs,
+    health,
+    platform,
+    projects,
+    styles,
+    token_status,
+    tokens,
+    web,
+)
 from indexer.api.services.preview import PreviewCache, RateLimiter
 from indexer.db.base import make_engine, make_session_factory
 from indexer.settings import Settings, get_settings
@@ -43,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        docs_url=None,  # web.py serves Swagger UI from npm's swagger-ui-dist, not a CDN
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
@@ -56,7 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_minute=settings.api_preview_per_minute, burst=settings.api_preview_burst
     )
 
-    for module in (tokens, projects, styles, accounts, epochs, platform, health, web):
+    for module in (
+        *(token_status, tokens, projects, drafts, styles, accounts, account_views),
+        *(epochs, platform, health, web),
+    ):
         app.include_router(module.router)
     web.mount_static(app)
 

@@ -222,15 +222,7 @@ def test_openapi_documents_every_resource(client: TestClient) -> None:
     assert wei["type"] == "string"
 
 
-def test_page_and_static_files(client: TestClient) -> None:
-    page = client.get("/")
-    assert page.status_code == 200 and "StyleLedger" in page.text
-    assert 'src="/static/app.js"' in page.text and "https://" not in page.text
-    script = client.get("/static/app.js")
-    assert script.status_code == 200
-    assert 'from "/static/vendor/ethers.min.js"' in script.text
-    ethers = client.get("/static/vendor/ethers.min.js")
-    assert ethers.status_code == 200 and 'version="6.' in ethers.text[:200]
-    # No deployment file configured: the page is told so, clearly.
+def test_no_deployment_is_said_clearly(client: TestClient) -> None:
+    # The app itself (/, /docs) is tested in test_wallet_routes.py.
     missing = client.get("/config.json")
     assert missing.status_code == 404 and "deployment" in missing.json()["detail"]

@@ -1,0 +1,103 @@
+"""Previews of unsaved project settings, and what the generator accepts (for the project form).
+
+A draft has no project id yet, so its images are samples of the settings, not tokens: the hash
+of seed ``s`` is ``keccak256(abi.encode("styleledger-draft", s))``. They share today's preview
+budget per client (``app.state.preview_limiter``) and have their own bounded cache.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from generator.settings import MAX_SIDE, MAX_STEPS, RenderSettings
+from indexer.api.services.preview import PreviewCache
+
+# ArtCore's own rule on top of the generator's: width and height are multiples of 8.
+SIDE_MULTIPLE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def draft_hash(seed: int) -> str:
+    return "0x" + keccak(encode(["string", "uint256"], ["styleledger-draft", seed])).hex()
+
+
+def draft_cache(state: object, size: int) -> PreviewCache:
+    """The app's draft cache, made on first use."""
+    with _CACHE_LOCK:
+        cache = getattr(state, "draft_cache", None)
+        if cache is None:
+            cache = PreviewCache(size)
+            state.draft_cache = cache  # type: ignore[attr-defined]
+        return cache
+
+
+def check_draft(settings: RenderSettings) -> None:
+    """ArtCore's extra rule; ``ValueError`` naming the bad value."""
+    for side, value in (("width", settings.width), ("height", settings.height)):
+        if value % SIDE_MULTIPLE:
+            raise ValueError(f"{side} must be a multiple of {SIDE_MULTIPLE}, got {value}")
+
+
+@lru_cache(maxsize=64)
+def _model_info(folder: Path, stamp: float) -> dict:
+    from generator.models import CONFIG_FILE, model_id
+
+    meta_path = folder / CONFIG_FILE
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    keywords = meta.get("keywords", {})
+    words = [w for group in keywords.values() for w in group] if isinstance(keywords, dict) else []
+    defaults = RenderSettings.model_fields
+    return {
+        "model_id": model_id(folder),
+        "name": folder.name,
+        "image_size": int(meta.get("image_size", defaults["width"].default)),
+        "default_steps": int(meta.get("default_steps", defaults["steps"].default)),
+        "default_guidance": float(meta.get("default_guidance", defaults["guidance"].default)),
+        "keywords": words,
+    }
+
+
+def models_here(search_paths: list[Path]) -> list[dict]:
+    """Every model folder on the search paths (a model folder, or a folder of them), once."""
+    found: dict[str, dict] = {}
+    for path in search_paths:
+        if (path / "model_index.json").is_file():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = sorted(p for p in path.iterdir() if (p / "model_index.json").is_file())
+        else:
+            candidates = []
+        for folder in candidates:
+            info = _model_info(folder.resolve(), (folder / "model_index.json").stat().st_mtime)
+            found.setdefault(info["model_id"], info)
+    return list(found.values())
+
+
+def generator_limits() -> dict:
+    return {
+        "min_steps": 1,
+        "max_steps": MAX_STEPS,
+        "min_side": SIDE_MULTIPLE,
+        "max_side": MAX_SIDE,
+        "side_multiple": SIDE_MULTIPLE,
+        "min_guidance": 0.0,
+        "max_guidance": 100.0,
+    }
+
+
+def render_draft_png(settings: RenderSettings, seed: int, model_paths: list[Path]) -> bytes:
+    from generator.models import find_model
+    from generator.rendering import render
+
+    model_dir = find_model(settings.model_id, model_paths)
+    result = render(settings, draft_hash(seed), model_dir=model_dir, attribute=False)
+    buffer = io.BytesIO()
+    result.image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
