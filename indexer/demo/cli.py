@@ -105,6 +105,37 @@ def demo_command(
         raise typer.Exit(code=1) from exc
 
 
+def dev_command(
+    demo: Annotated[
+        bool, typer.Option(help="Tell the demo's story once first (styles, projects, mints).")
+    ] = True,
+    port: Annotated[int, typer.Option(help="The app's and API's port.")] = 8000,
+    chain_port: Annotated[int, typer.Option(help="anvil's port.")] = 8545,
+    settle_every: Annotated[
+        float, typer.Option(help="Seconds between `settle` runs (0: never).")
+    ] = 60.0,
+    state_dir: Annotated[
+        Path, typer.Option(help="Where the chain's state, database and images persist.")
+    ] = Path(".state/dev"),
+    fresh: Annotated[bool, typer.Option(help="Forget the saved chain and data first.")] = False,
+) -> None:
+    """Live locally: a persistent anvil, the contracts (and, by default, the demo's story), then index + render-worker + serve side by side and settle every minute. Prints the URL; Ctrl-C stops everything."""
+    from indexer.demo.dev import DevOptions, run_dev
+
+    options = DevOptions(
+        state_dir=state_dir, chain_port=chain_port, port=port, demo=demo,
+        settle_every=settle_every, fresh=fresh,
+    )  # fmt: skip
+    try:
+        run_dev(options, say=typer.echo)
+    except KeyboardInterrupt:
+        typer.secho("stopped: anvil, index, render-worker and serve", fg="yellow", err=True)
+    except DemoError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from exc
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``demo`` to the ``styleledger`` application."""
+    """Add ``demo`` and ``dev`` to the ``styleledger`` application."""
     app.command("demo")(demo_command)
+    app.command("dev")(dev_command)

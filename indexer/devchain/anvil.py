@@ -50,13 +50,18 @@ class Anvil:
 
 
 def start_anvil(
-    *extra: str, accounts: int = 10, balance: int = 10_000, processes: Processes | None = None
+    *extra: str,
+    accounts: int = 10,
+    balance: int = 10_000,
+    processes: Processes | None = None,
+    port: int = 0,
 ) -> Anvil:
     """Start anvil with ``accounts`` funded accounts of anvil's mnemonic (``extra``: more flags,
-    e.g. ``--base-fee 0``); returns once it listens. With ``processes`` it joins that group."""
+    e.g. ``--base-fee 0``) on ``port`` (0: one the OS picks); returns once it listens. With
+    ``processes`` it joins that group."""
     if not ANVIL.is_file():
         raise ChainError(f"{ANVIL} missing: run `make install`")
-    cmd = [str(ANVIL), "--port", "0", "--accounts", str(accounts), "--balance", str(balance)]
+    cmd = [str(ANVIL), "--port", str(port), "--accounts", str(accounts), "--balance", str(balance)]
     group = processes or Processes()
     proc = group.start([*cmd, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
