@@ -38,6 +38,16 @@ KEYS: dict[str, Key] = {
     "gas_mint_with_seed_new_word": Key(
         "gas", "-", "ArtCore.mintWithSeed, first seed of a collector's 256-seed bitmap word"
     ),
+    "gas_mint_with_randomizer": Key(
+        "gas",
+        "<= 100,000 (Art Blocks V3: 111,553)",
+        "ArtCore.mint, warm project, through the pluggable BlockhashRandomizer",
+    ),
+    "gas_claim_repeat": Key(
+        "gas",
+        "- (1inch cumulative drop: 58,716)",
+        "a later cumulative claim of the same account, next epoch's 2^16-leaf tree",
+    ),
     # generator: render speed, attribution, determinism (bench/generator_speed.py)
     "render_s_per_image": Key(
         "s", "-", "default model, default size and steps, plain render, best of 15, this 2-core CPU"
@@ -73,6 +83,13 @@ KEYS: dict[str, Key] = {
     "api_metadata_p99_ms": Key("ms", "< 20", "p99 latency of GET /tokens/{id}"),
     "api_image_rps": Key("req/s", "-", "GET /tokens/{id}/image.png"),
     "api_image_p99_ms": Key("ms", "-", "p99 latency of GET /tokens/{id}/image.png"),
+    "api_metadata_rps_c128": Key("req/s", "-", "GET /tokens/{id}, 128 connections"),
+    "api_metadata_p99_ms_c128": Key(
+        "ms", "< 100", "p99 latency of GET /tokens/{id}, 128 connections"
+    ),
+    "api_non_2xx_c128": Key(
+        "count", "0", "non-2xx answers at 128 connections, from the server's log (in flight too)"
+    ),
     # indexer: sync (bench/indexer_sync.py)
     "sync_events_per_s": Key(
         "logs/s", "- (Envio ~15,000, Ponder ~50)", "index 10,000 mints (20,000 logs), SQLite"

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
 
         from indexer import console
 
-        console.settings()  # fail here, naming the variable, rather than in every worker
+        settings = console.settings()  # fail here, naming the variable, not in every worker
+        console.check_served_deployment(settings)
         if workers == 1:
             from indexer.api.server import run
 

@@ -7,13 +7,16 @@ the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from eth_utils import is_checksum_address, to_checksum_address
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from indexer.settings import Settings
@@ -45,7 +48,39 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class SessionRoute(APIRoute):
+    """A route that closes its database sessions the moment its function returns.
+
+    FastAPI validates and serialises a sync route's response on a worker thread of its own and
+    only then exits the route's dependencies. A session held until then keeps its pooled
+    connection while the request waits for that thread; under 128 connections every thread
+    waited for a connection that a request waiting for a thread held, and the service stalled,
+    then answered 500 "QueuePool limit ... reached". Closed here, in the route's own thread, the
+    connection is back in the pool before the response is built (routes return schemas, never
+    rows that would load lazily afterwards). Every router of the service uses this class
+    (tests/indexer/api/test_load.py checks).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _closing_sessions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _closing_sessions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the signature and globals of the original
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
 
 
 @dataclass(frozen=True)

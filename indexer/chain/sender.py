@@ -73,11 +73,31 @@ class TxSender:
                 raise
             raise TxReverted(self._what(fn, what), *why) from exc
 
+    def sign(self, fn: Any, value: int = 0, what: str | None = None) -> tuple[str, bytes]:
+        """Simulate and sign ``fn`` with the key, without sending it: ``(tx hash, raw bytes)``.
+        A caller that must remember a transaction before it exists on the network (settle)
+        records the hash, then :meth:`broadcast` s the bytes."""
+        if self.account is None:
+            raise ValueError("signing needs a private key, not a node-unlocked address")
+        if hasattr(fn, "call"):  # constructors cannot be simulated with eth_call
+            self.simulate(fn, value, what)
+        signed = self.account.sign_transaction(self._build(fn, value))
+        return "0x" + bytes(signed.hash).hex(), bytes(signed.raw_transaction)
+
+    def broadcast(self, raw: bytes) -> str:
+        """Send transaction bytes made by :meth:`sign`; returns their hash."""
+        return "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex()
+
     def submit(self, fn: Any, value: int = 0, what: str | None = None) -> str:
         """Simulate, sign and send ``fn`` (a contract function or constructor call); returns the
         transaction hash (0x-hex) without waiting for it."""
+        if self.account is not None:
+            return self.broadcast(self.sign(fn, value, what)[1])
         if hasattr(fn, "call"):  # constructors cannot be simulated with eth_call
             self.simulate(fn, value, what)
+        return "0x" + bytes(self.w3.eth.send_transaction(self._build(fn, value))).hex()
+
+    def _build(self, fn: Any, value: int) -> dict[str, Any]:
         params: dict[str, Any] = {
             "from": self.address,
             "value": value,
@@ -86,13 +106,7 @@ class TxSender:
         }
         if self.legacy_gas_price:
             params["gasPrice"] = self.w3.eth.gas_price
-        tx = fn.build_transaction(params)
-        if self.account is not None:
-            signed = self.account.sign_transaction(tx)
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        else:
-            tx_hash = self.w3.eth.send_transaction(tx)
-        return "0x" + bytes(tx_hash).hex()
+        return fn.build_transaction(params)
 
     def wait(self, tx_hash: str, timeout: float = RECEIPT_TIMEOUT_S) -> Any:
         """The receipt of ``tx_hash`` once mined (web3's TimeExhausted after ``timeout``)."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -22,16 +26,47 @@ def alembic_config() -> Config:
 
 
 def upgrade_database(target: str | Engine, revision: str = "heads") -> None:
-    """Run every migration up to ``revision`` on a URL or an engine (idempotent)."""
+    """Run every migration up to ``revision`` on a URL or an engine (idempotent).
+
+    Processes that start together on a fresh database (``index`` and ``render-worker``, two
+    ``db upgrade``) take turns: PostgreSQL holds an advisory lock for the migration's
+    transaction, SQLite an exclusive lock on a file beside the database. The second finds the
+    schema at the newest revision and does nothing.
+    """
     engine = make_engine(target) if isinstance(target, str) else target
     try:
-        with engine.begin() as conn:
+        with _migration_lock(engine), engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     finally:
         if isinstance(target, str):
             engine.dispose()
+
+
+# pg_advisory_xact_lock's key for migrations: the first 8 bytes of sha256("styleledger-migrate").
+_PG_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"styleledger-migrate").digest()[:8], "big", signed=True
+)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock for SQLite files (``<database>.migrate.lock``); PostgreSQL locks inside
+    the migration's own transaction."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_database(url: str) -> Engine:

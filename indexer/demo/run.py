@@ -24,8 +24,6 @@ Accounts come from a mnemonic (anvil's by default): index 0 deploys (and, as dep
 from __future__ import annotations
 
 import shutil
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from typing import Any
 
 from indexer.chain.connection import connect
 from indexer.chain.deployment import load_deployment
+from indexer.console import sigterm_as_interrupt
 from indexer.demo import story
 from indexer.demo.actors import DemoChain, derive_actors
 from indexer.demo.context import StoryContext
@@ -44,23 +43,6 @@ from indexer.devchain.processes import Processes
 from indexer.errors import DemoError
 
 # ───────────────────────────────────────────── the run ────────────────────────────────────────────
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the demo like Ctrl-C does (the finally blocks stop what it started)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def clean_outputs(out_dir: Path) -> None:
@@ -95,13 +77,27 @@ def model_defaults(model_dir: Path) -> tuple[int, int, float]:
 
 
 def serve_hint(options: DemoOptions, result: DemoResult) -> str:
-    """The command that serves the demo's gallery (the API and page over its database)."""
+    """How to continue live: the demo's chain is gone once it ends (it stopped the anvil it
+    started), so the page could not mint; `styleledger dev` keeps one running. On a chain of its
+    own (--rpc-url), the commands that serve, index and render beside each other."""
+    if options.rpc_url is None:
+        return (
+            "the demo's chain is stopped; to continue live (mint, register, create, claim in the "
+            "browser): .venv/bin/styleledger dev   (or make dev: a persistent anvil, the "
+            "contracts and this story, with index + render-worker + serve side by side)"
+        )
     out_dir = options.out_dir.resolve()
     deployment = options.deployment or out_dir / "deployments" / f"{result.chain_id}.json"
+    env = (
+        f"STYLELEDGER_RPC_URL={result.rpc_url} STYLELEDGER_DATABASE_URL={result.database_url} "
+        f"STYLELEDGER_DATA_DIR={out_dir / 'data'} STYLELEDGER_DEPLOYMENT={deployment}"
+    )
     return (
-        "browse it with the service: "
-        f"STYLELEDGER_DATABASE_URL={result.database_url} STYLELEDGER_DATA_DIR={out_dir / 'data'} "
-        f"STYLELEDGER_DEPLOYMENT={deployment} styleledger serve"
+        "to continue live on this chain, run these three side by side (the indexer follows the "
+        "chain, the worker renders each mint, serve is the app at http://127.0.0.1:8000/):\n"
+        f"  {env} .venv/bin/styleledger index\n"
+        f"  {env} .venv/bin/styleledger render-worker\n"
+        f"  {env} .venv/bin/styleledger serve"
     )
 
 
@@ -116,7 +112,7 @@ def run_demo(options: DemoOptions, console: Any | None = None) -> DemoResult:
             console = Console(quiet=options.quiet, width=150)
     processes = Processes()
     started = time.perf_counter()
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         try:
             result = _run(options, console, processes)
         finally:

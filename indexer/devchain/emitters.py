@@ -64,15 +64,22 @@ class LogEmitter:
         payload = bytes([len(topics)]) + b"".join(topics) + abi_encode(data_types, data_values)
         return "0x" + payload.hex()
 
-    def emit(self, event: str, *, sender: str | None = None, **args: Any) -> str:
-        """Send the transaction (mined at once under automine); returns its hash."""
+    def emit(
+        self, event: str, *, sender: str | None = None, wait: bool = True, **args: Any
+    ) -> str:
+        """Send the transaction; returns its hash once it is mined (``wait``). anvil answers
+        ``eth_sendTransaction`` before its automine has made the block: a head read right after
+        could miss it."""
         tx = {
             "from": sender or self.anvil.accounts[0],
             "to": self.address,
             "data": self.calldata(event, **args),
             "gas": hex(200_000),
         }
-        return self.anvil.rpc("eth_sendTransaction", tx)
+        tx_hash = self.anvil.rpc("eth_sendTransaction", tx)
+        if wait:
+            self.anvil.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.01)
+        return tx_hash
 
 
 @dataclass

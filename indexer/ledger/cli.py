@@ -57,6 +57,7 @@ def settle(
                 w3, dep = open_chain(
                     settings.rpc_url, settings.deployment, timeout=settings.rpc_timeout
                 )
+                console.check_deployment(factory, dep)
                 dist = dep.contracts["PayoutDistributor"]
                 poster = st.RootPoster(w3, dist.address, dist.abi, key)
             except ChainError as exc:

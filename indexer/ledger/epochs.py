@@ -12,10 +12,13 @@
    leaves and every proof are written in the same transaction. A crash before the commit leaves
    nothing; after it, the epoch is complete in the database.
 2. **Post.** ``postRoot(epoch, root, total, uri)`` is sent with the settler key
-   (``STYLELEDGER_SETTLER_KEY``), the epoch is marked ``sent`` with its tx hash, then ``posted``
-   once mined. A restart resumes an unfinished epoch instead of building a new one: if the chain
-   already holds this epoch's root (``latestRoot``) it is only marked posted; a different root
-   under the same epoch number is an error; otherwise the same root is sent again.
+   (``STYLELEDGER_SETTLER_KEY``): signed first, the epoch marked ``sent`` with its tx hash, then
+   broadcast, then ``posted`` once mined. A restart resumes an unfinished epoch instead of
+   building a new one: if the chain already holds this epoch's root (``latestRoot``) it is only
+   marked posted; a different root under the same epoch number is an error; a recorded
+   transaction the node knows is waited for; otherwise the same root is signed and sent again.
+   A reorg that removes the block of the ``postRoot`` puts the epoch back to ``sent``
+   (:func:`unpost_rolled_back_roots`, a rollback hook of the sync).
 
 A root vetoed on-chain (``RootVetoed``, as indexed) reopens its epoch: the epoch is marked
 ``vetoed`` and its entries are stamped again by the next settlement (its royalty splits redone).
@@ -23,9 +26,10 @@ A root vetoed on-chain (``RootVetoed``, as indexed) reopens its epoch: the epoch
 The root depends only on the set of ``(account, cumulative)`` pairs (leaves are sorted by hash),
 so the same ledger gives the same root on any machine and database.
 
-``settle`` calls ``checkpoint("built")`` after the epoch's commit and ``checkpoint("sent")``
-after the root transaction's (the crash tests kill the process there; the command line passes
-nothing).
+``settle`` calls ``checkpoint("built")`` after the epoch's commit, ``checkpoint("recorded")``
+once the signed root transaction's hash is committed (before it is sent: a crash there leaves a
+hash the node does not know, and the restart sends it again, once) and ``checkpoint("sent")``
+after it is sent (the crash tests kill the process there; the command line passes nothing).
 """
 
 from __future__ import annotations
@@ -445,6 +449,29 @@ def refuse_reorg_below_settlement(session: Session, ancestor: int) -> None:
     )
 
 
+def unpost_rolled_back_roots(session: Session, ancestor: int) -> None:
+    """A rollback hook: an epoch whose ``postRoot`` was mined in a block the reorg removes is no
+    longer posted. It goes back to ``sent`` (its transaction hash kept), so the next ``settle``
+    resumes it: it finds the root if the transaction was mined again on the new chain, waits for
+    it if it is pending, or sends it again. Before, the epoch stayed "posted" with a transaction
+    that no longer existed and ``settle`` had nothing to do until new sales arrived."""
+    numbers = list(
+        session.scalars(
+            select(Epoch.number).where(
+                Epoch.status == EpochStatus.POSTED, Epoch.posted_block > ancestor
+            )
+        )
+    )
+    if not numbers:
+        return
+    session.execute(
+        update(Epoch)
+        .where(Epoch.number.in_(numbers))
+        .values(status=EpochStatus.SENT, posted_block=None, posted_at=None)
+    )
+    log.warning("reorg removed the postRoot of epochs %s: settle will post them again", numbers)
+
+
 # What the ledger asks the sync to run before it rolls blocks back (the sync never imports the
-# ledger: whoever builds a Syncer for a database with a ledger passes these).
-ROLLBACK_HOOKS = (refuse_reorg_below_settlement,)
+# ledger: whoever builds a Syncer for a database with a ledger passes these), in this order.
+ROLLBACK_HOOKS = (refuse_reorg_below_settlement, unpost_rolled_back_roots)

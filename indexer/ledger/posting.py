@@ -61,18 +61,21 @@ class RootPoster:
             int(last["blockNumber"]),
         )
 
-    def send(self, epoch: Epoch) -> str:
-        """Send ``postRoot`` for ``epoch`` (simulated first: a refusal is a SettlementError
-        naming the contract's custom error); returns the transaction hash."""
+    def sign(self, epoch: Epoch) -> tuple[str, bytes]:
+        """``postRoot`` for ``epoch``, simulated (a refusal is a SettlementError naming the
+        contract's custom error) and signed, not sent: ``(tx hash, raw bytes)``."""
         fn = self.contract.functions.postRoot(
             epoch.number, bytes.fromhex(epoch.root[2:]), epoch.total, epoch.uri
         )
         try:
-            return self.sender.submit(fn)
+            return self.sender.sign(fn)
         except TxReverted as exc:
             raise SettlementError(
                 f"postRoot for epoch {epoch.number} would revert: {exc.reason}"
             ) from exc
+
+    def broadcast(self, raw: bytes) -> str:
+        return self.sender.broadcast(raw)
 
     def known(self, tx_hash: str) -> bool:
         """Whether the node knows the transaction (mined or pending), i.e. it was not dropped."""
@@ -114,9 +117,13 @@ def post_epoch(
             f"the distributor's last epoch is {last}, at or above this database's unposted "
             f"epoch {epoch.number}: this database does not match the chain"
         )
-    tx_hash = poster.send(epoch)
+    # The transaction is recorded before it exists on the network: a crash between the two leaves
+    # a hash the node does not know (sent again above), never a root sent twice.
+    tx_hash, raw = poster.sign(epoch)
     epoch.status, epoch.tx_hash = EpochStatus.SENT, tx_hash
     session.commit()
+    checkpoint("recorded")
+    poster.broadcast(raw)
     checkpoint("sent")
     ok, block = poster.wait(tx_hash)
     if not ok:

@@ -66,7 +66,8 @@ def render_worker(
             bar.refresh()
 
     try:
-        worker.run(once=once, on_progress=progress)
+        with console.sigterm_as_interrupt():  # the claimed job is given back, not left leased
+            worker.run(once=once, on_progress=progress)
     except KeyboardInterrupt:
         pass
     finally:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 
 from indexer.api.crud import accounts as crud
-from indexer.api.deps import AddressDep, SessionDep
+from indexer.api.deps import AddressDep, SessionDep, SessionRoute
 from indexer.api.schemas import ClaimTicket, Earnings
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+router = APIRouter(prefix="/accounts", tags=["accounts"], route_class=SessionRoute)
 
 
 @router.get("/{address}/earnings", response_model=Earnings)

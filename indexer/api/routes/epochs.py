@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from indexer.api.crud import epochs as crud
-from indexer.api.deps import EpochPath, PageDep, SessionDep
+from indexer.api.deps import EpochPath, PageDep, SessionDep, SessionRoute
 from indexer.api.schemas import EpochDetail, EpochOut, Paged
 
-router = APIRouter(prefix="/epochs", tags=["epochs"])
+router = APIRouter(prefix="/epochs", tags=["epochs"], route_class=SessionRoute)
 
 
 @router.get("", response_model=Paged[EpochOut])

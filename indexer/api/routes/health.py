@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from indexer.api.crud import health as crud
-from indexer.api.deps import SessionDep
+from indexer.api.deps import SessionDep, SessionRoute
 from indexer.api.schemas import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=SessionRoute)
 
 
 @router.get("/health", response_model=Health)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from indexer.api.crud import platform as crud
-from indexer.api.deps import PageDep, SessionDep
+from indexer.api.deps import PageDep, SessionDep, SessionRoute
 from indexer.api.schemas import PlatformOut
 
-router = APIRouter(prefix="/platform", tags=["platform"])
+router = APIRouter(prefix="/platform", tags=["platform"], route_class=SessionRoute)
 
 
 @router.get("", response_model=PlatformOut)

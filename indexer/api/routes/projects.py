@@ -11,6 +11,7 @@ from indexer.api.deps import (
     ProjectIdPath,
     SeedDep,
     SessionDep,
+    SessionRoute,
     SettingsDep,
     public_base,
 )
@@ -18,7 +19,7 @@ from indexer.api.media import PNG_RESPONSES
 from indexer.api.schemas import Paged, ProjectDetail, ProjectOut
 from indexer.api.services.preview import preview_hash, render_preview_png
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = APIRouter(prefix="/projects", tags=["projects"], route_class=SessionRoute)
 
 
 @router.get("", response_model=Paged[ProjectOut])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from indexer.api.crud import styles as crud
-from indexer.api.deps import PageDep, SessionDep, StyleIdPath
+from indexer.api.deps import PageDep, SessionDep, SessionRoute, StyleIdPath
 from indexer.api.schemas import Paged, StyleOut
 
-router = APIRouter(prefix="/styles", tags=["styles"])
+router = APIRouter(prefix="/styles", tags=["styles"], route_class=SessionRoute)
 
 
 @router.get("", response_model=Paged[StyleOut])

@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from indexer.api.crud import tokens as crud
-from indexer.api.deps import SessionDep, SettingsDep, TokenIdPath, WordPath, public_base
+from indexer.api.deps import (
+    SessionDep,
+    SessionRoute,
+    SettingsDep,
+    TokenIdPath,
+    WordPath,
+    public_base,
+)
 from indexer.api.media import PNG_RESPONSES, png_file_response
 from indexer.api.schemas import TokenAttribution, TokenMetadata
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(prefix="/tokens", tags=["tokens"], route_class=SessionRoute)
 
 NOT_FOUND = {404: {"description": "Unknown token, or not rendered yet."}}
 
