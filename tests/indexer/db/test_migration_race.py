@@ -17,13 +17,9 @@ RACERS = 3
 
 def test_concurrent_upgrades_of_a_fresh_database(db_url: str) -> None:
     env = {**os.environ, "STYLELEDGER_DATABASE_URL": db_url}
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "indexer", "db", "upgrade"],
-            env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        for _ in range(RACERS)
-    ]
+    command = [sys.executable, "-m", "indexer", "db", "upgrade"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    racers = [subprocess.Popen(command, env=env, cwd=REPO_ROOT, **pipes) for _ in range(RACERS)]
     outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in racers]
     assert [code for code, _ in outcomes] == [0] * RACERS, outcomes
     engine = make_engine(db_url)
