@@ -160,7 +160,7 @@ async function styleCard(style: AccountStyle, delay: number, refresh: () => Prom
   }
   const hasPending = pending !== "0x0000000000000000000000000000000000000000";
   if (hasPending) {
-    const ready = Date.now() / 1000 >= Number(effectiveAt);
+    const ready = Date.now() / 1000 > Number(effectiveAt); // and in a later block than the proposal
     const accept = h("button", { type: "button", class: "accept-payout" }, "Accept payout change");
     accept.addEventListener("click", async () => {
       if (await send({ contract: "StyleRegistry", functionName: "acceptPayout", args: [id], label: "Accept payout" }, message, accept)) { keep(style.style_id, message); await refresh(); }
