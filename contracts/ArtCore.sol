@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
 import {ArtCoreProjects} from "./core/ArtCoreProjects.sol";
@@ -30,6 +31,9 @@ import {ArtCoreTreasury} from "./core/ArtCoreTreasury.sol";
  * and `_baseTokenURI`. Each part documents its own slots.
  */
 contract ArtCore is ArtCoreTreasury, ArtCoreProjects, ArtCoreSales, ERC2981 {
+    /// @notice Longest base URI, in bytes.
+    uint256 public constant MAX_URI_LENGTH = 512;
+
     string private _baseTokenURI;
 
     /**
@@ -55,26 +59,46 @@ contract ArtCore is ArtCoreTreasury, ArtCoreProjects, ArtCoreSales, ERC2981 {
         ArtCoreProjects(distributor_)
     {}
 
+    /// @notice Refuses plain ether: sales go through `mint` and `mintWithSeed`.
+    receive() external payable {
+        revert ArtCoreUnexpectedCall(msg.sender, msg.value, 0);
+    }
+
+    /// @notice Refuses calls to functions this contract does not have.
+    fallback() external payable {
+        revert ArtCoreUnexpectedCall(msg.sender, msg.value, msg.sig);
+    }
+
     /**
      * @notice Sets the prefix of every token URI (the token id is appended).
      *
-     * Requirements: the caller is the owner.
+     * Requirements: the caller is the owner; `baseURI` is at most {MAX_URI_LENGTH} bytes.
      *
      * Emits a {BaseURIUpdated} event.
      */
     function setBaseURI(string calldata baseURI) external onlyOwner {
+        _checkLength(baseURI, MAX_URI_LENGTH);
         _baseTokenURI = baseURI;
         emit BaseURIUpdated(baseURI);
     }
 
-    /// @notice EIP-2981: the project's receiver clone and its rate (zero for unknown projects).
+    /// @notice EIP-2981: the project's receiver clone and its rate (zero for unknown projects),
+    /// for any sale price (no overflow: `salePrice * bps / 10000` in 512 bits).
     function royaltyInfo(
         uint256 tokenId,
         uint256 salePrice
     ) public view override returns (address receiver, uint256 amount) {
         uint256 bps;
         (receiver, bps) = _royalty(tokenId);
-        amount = (salePrice * bps) / _feeDenominator();
+        amount = Math.mulDiv(salePrice, bps, _feeDenominator());
+    }
+
+    /**
+     * @notice Always reverts: the owner moderates projects and sets the platform's terms, so the
+     * role is handed over with {transferOwnership} and {acceptOwnership}, never dropped.
+     */
+    function renounceOwnership() public view override onlyOwner {
+        revert ArtCoreOwnershipNotRenounceable();
     }
 
     /// @inheritdoc ERC721

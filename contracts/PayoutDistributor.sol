@@ -15,11 +15,18 @@ import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
  *
  * - Deposits come only from the core ({deposit} with project 0: creator pools) and from each
  *   project's royalty receiver clone (tagged with its project id).
- * - A settler posts `(epoch, root, totalCumulative, uri)`: epochs strictly increase, and
+ * - A settler posts `(epoch, root, totalCumulative, uri)`: each epoch is the one after the last
+ *   posted (vetoed ones included), so no number can be skipped to the end, and
  *   `totalCumulative` lies between the previous root's total and everything deposited (the core's
  *   pending creator pools are swept in first). The root becomes claimable `challengeDelay`
  *   seconds later (0 on dev chains); until then a guardian may veto it, which restores the root
  *   before it. No new root is posted while one is pending.
+ * - No single key, the admin included, posts and collects a root inside the guardian's window:
+ *   a settler the admin appoints may post only `challengeDelay` after its appointment, and a
+ *   guardian the admin removes may still veto every root posted less than two challenge delays
+ *   after its removal. So a root posted by a newly appointed settler, or after a guardian's
+ *   removal, stays vetoable by the guardian it would bypass, and every change of who posts or
+ *   who vetoes is public for at least two windows before a root it enables becomes claimable.
  * - {claim} pays `cumulativeAmount - claimed[account]` to `account`, against the latest claimable
  *   root (while a root is pending, the one before it). Anyone may call it: a payout address
  *   that reverts on receive makes its own claim fail and nobody else's; its owner can use
@@ -44,6 +51,8 @@ import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
  * - E `_lastPostedEpoch` (8).
  * - F `_core`.
  * - `_claimed[account]`: cumulative amount paid to `account`.
+ * - `_settlerFrom[account]`: when an appointed settler may first post (0 for the constructor's).
+ * - `_guardianUntil[account]`: a removed guardian vetoes roots posted before this time.
  * Amounts fit 96 bits (79 billion ether); epochs and times fit 64 bits.
  */
 contract PayoutDistributor is IPayoutDistributor, AccessControl {
@@ -57,6 +66,9 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     /// @notice Longest challenge delay the constructor accepts.
     uint256 public constant MAX_CHALLENGE_DELAY = 30 days;
+
+    /// @notice Longest root URI, in bytes.
+    uint256 public constant MAX_URI_LENGTH = 512;
 
     // ────────────────────────────────────────── storage ────────────────────────────────────────────
 
@@ -81,6 +93,8 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
     uint64 private _lastPostedEpoch;
     address private _core;
     mapping(address account => uint256) private _claimed;
+    mapping(address account => uint64) private _settlerFrom;
+    mapping(address account => uint64) private _guardianUntil;
 
     /**
      * @notice Deploys the distributor with its three roles and its fixed challenge delay.
@@ -99,9 +113,20 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
             revert PayoutDistributorInvalidChallengeDelay(challengeDelay_, MAX_CHALLENGE_DELAY);
         }
         _challengeDelay = uint64(challengeDelay_);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(SETTLER_ROLE, settler);
-        _grantRole(GUARDIAN_ROLE, guardian);
+        // AccessControl's own grant: the deployment's settler posts at once (see {_grantRole})
+        AccessControl._grantRole(DEFAULT_ADMIN_ROLE, admin);
+        AccessControl._grantRole(SETTLER_ROLE, settler);
+        AccessControl._grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    /// @notice Refuses plain ether: deposits go through {deposit}.
+    receive() external payable {
+        revert PayoutDistributorUnexpectedCall(msg.sender, msg.value, 0);
+    }
+
+    /// @notice Refuses calls to functions this contract does not have.
+    fallback() external payable {
+        revert PayoutDistributorUnexpectedCall(msg.sender, msg.value, msg.sig);
     }
 
     // ───────────────────────────────────────── deposits ────────────────────────────────────────────
@@ -145,8 +170,10 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
      * @inheritdoc IPayoutDistributor
      * @dev Sweeps the core's pending creator pools in first, so `totalDeposited` is current.
      *
-     * Requirements: the caller has {SETTLER_ROLE}; `root` is not zero; `epoch` is above the last
-     * posted epoch; no root is pending; previous root's total <= `totalCumulative` <= deposited.
+     * Requirements: the caller has {SETTLER_ROLE}, since at least {challengeDelay} unless the
+     * deployment appointed it; `root` is not zero; `epoch` is the last posted epoch + 1; no root
+     * is pending; previous root's total <= `totalCumulative` <= deposited; `uri` is at most
+     * {MAX_URI_LENGTH} bytes.
      *
      * Emits a {RootPosted} event.
      */
@@ -156,13 +183,16 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         uint256 totalCumulative,
         string calldata uri
     ) external onlyRole(SETTLER_ROLE) {
+        uint256 from = _settlerFrom[msg.sender];
+        if (block.timestamp < from) revert PayoutDistributorSettlerNotYetActive(msg.sender, from);
+        if (bytes(uri).length > MAX_URI_LENGTH) revert PayoutDistributorURITooLong(bytes(uri).length, MAX_URI_LENGTH);
         if (root == 0) revert PayoutDistributorZeroRoot();
         Head memory head = _head;
         if (block.timestamp < head.claimableAt) {
             revert PayoutDistributorRootPending(_history.rootEpoch, head.claimableAt);
         }
-        uint256 lastEpoch = _lastPostedEpoch;
-        if (epoch <= lastEpoch) revert PayoutDistributorEpochNotIncreasing(epoch, lastEpoch);
+        uint256 nextEpoch = uint256(_lastPostedEpoch) + 1;
+        if (epoch != nextEpoch) revert PayoutDistributorEpochNotNext(epoch, nextEpoch);
         if (_core != address(0)) {
             IArtCore(_core).sweepCreatorPools();
             head = _head; // the sweep's deposit raised totalDeposited
@@ -178,7 +208,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         history.previousEpoch = history.rootEpoch;
         history.rootEpoch = SafeCast.toUint64(epoch);
         _history = history;
-        _lastPostedEpoch = uint64(epoch);
+        _lastPostedEpoch = uint64(epoch); // = last + 1, one per post: never near 2^64
 
         _root = root;
         head.rootTotal = uint96(totalCumulative); // <= totalDeposited < 2^96
@@ -191,13 +221,21 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
      * @inheritdoc IPayoutDistributor
      * @dev The root before it becomes the latest root again, claimable at once.
      *
-     * Requirements: the caller has {GUARDIAN_ROLE}; `epoch` is the root in its challenge window.
+     * Requirements: the caller has {GUARDIAN_ROLE}, or lost it less than two challenge delays
+     * before the root was posted; `epoch` is the root in its challenge window.
      *
      * Emits a {RootVetoed} event.
      */
-    function vetoRoot(uint256 epoch, string calldata reason) external onlyRole(GUARDIAN_ROLE) {
+    function vetoRoot(uint256 epoch, string calldata reason) external {
         Head memory head = _head;
         History memory history = _history;
+        if (!hasRole(GUARDIAN_ROLE, msg.sender)) {
+            // the root was posted at claimableAt - delay (0 when there is none)
+            uint256 postedAt = head.claimableAt > _challengeDelay ? head.claimableAt - _challengeDelay : 0;
+            if (postedAt >= _guardianUntil[msg.sender]) {
+                revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
+            }
+        }
         if (epoch != history.rootEpoch || block.timestamp >= head.claimableAt) {
             revert PayoutDistributorNotVetoable(epoch);
         }
@@ -281,9 +319,52 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         return _challengeDelay;
     }
 
+    /// @notice When settler `account` may first post (0: at once); meaningless without the role.
+    function settlerActiveFrom(address account) external view returns (uint256) {
+        return _settlerFrom[account];
+    }
+
+    /// @notice A removed guardian `account` may veto roots posted before this time (0: never removed).
+    function guardianVetoesUntil(address account) external view returns (uint256) {
+        return _guardianUntil[account];
+    }
+
     /// @notice The core allowed to deposit (the zero address until {setCore}).
     function core() external view returns (address) {
         return _core;
+    }
+
+    // ────────────────────────────────────────── roles ──────────────────────────────────────────────
+
+    /**
+     * @dev A settler appointed after deployment may post from one challenge delay on, so the
+     * guardians see the appointment a whole window before its first root.
+     *
+     * Emits {SettlerActiveFrom} for a new settler (besides AccessControl's {RoleGranted}).
+     */
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == SETTLER_ROLE) {
+            uint64 from = uint64(block.timestamp) + _challengeDelay;
+            _settlerFrom[account] = from;
+            emit SettlerActiveFrom(account, from);
+        }
+    }
+
+    /**
+     * @dev A removed guardian keeps its veto over every root posted less than two challenge
+     * delays after the removal: a settler appointed with the removal posts one delay later at the
+     * earliest, still inside the old guardian's reach.
+     *
+     * Emits {GuardianVetoesUntil} for a removed guardian (besides AccessControl's {RoleRevoked}).
+     */
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == GUARDIAN_ROLE) {
+            uint64 until = uint64(block.timestamp) + 2 * _challengeDelay;
+            _guardianUntil[account] = until;
+            emit GuardianVetoesUntil(account, until);
+        }
     }
 
     // ────────────────────────────────────────── private ────────────────────────────────────────────

@@ -12,8 +12,9 @@ import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
  * metadata URI. The StyleLedger indexer maps prompt words to styles through the events (which
  * carry every new value) or through {resolveKeywords}.
  *
- * @dev Keywords. A keyword is 2-32 bytes of lower-case ASCII letters, digits and `-`; anything
- * else (upper case, spaces, any other byte, too short, too long) reverts with
+ * @dev Keywords. A keyword is `[a-z0-9]+(-[a-z0-9]+)*`, 2-32 bytes (docs/words.md): lower-case
+ * ASCII letters and digits, single hyphens only between them. Anything else (upper case, spaces,
+ * any other byte, a leading, trailing or doubled hyphen, too short, too long) reverts with
  * {StyleRegistryInvalidKeyword}: it is rejected, never rewritten. A keyword is held by at most one
  * style at a time, so it names at most one active style:
  *
@@ -30,13 +31,19 @@ import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
  * - the same keyword twice in one call reverts with {StyleRegistryDuplicateKeyword}; a keyword
  *   held by another style reverts with {StyleRegistryKeywordTaken}.
  *
- * Payout changes. The payout address is fixed at registration; later changes go through
- * {proposePayout} then {acceptPayout}, no earlier than {payoutDelay} seconds later AND in a later
- * block. A stolen owner key therefore cannot redirect earnings in one transaction: the proposal is
- * public for the whole delay, during which the owner or a curator may {cancelPayout} and a
- * curator may {suspend} the style (which freezes acceptance). The delay is immutable (set at
- * deployment, at most {MAX_PAYOUT_DELAY}) so no admin can shorten it later; 0 is meant for dev
- * chains only and still takes two blocks. Use a day or more on public networks.
+ * No key redirects earnings faster than the delay (DESIGN.md). Whatever routes a keyword's future
+ * earnings to another payout address waits {payoutDelay}:
+ * - payout changes go through {proposePayout} then {acceptPayout}, no earlier than {payoutDelay}
+ *   seconds later AND in a later block; the proposal is public for the whole delay, during which
+ *   the owner may {cancelPayout} and a curator may {suspend} the style, which cancels it;
+ * - a keyword freed by its owner ({updateKeywords}) or by a curator ({revokeKeywords}) cools
+ *   down: no other style may take it until {payoutDelay} seconds after it was freed
+ *   ({StyleRegistryKeywordCooling}); meanwhile it names no style (its share goes to the prompt
+ *   author, as after an opt-out). Its old style may take it back at once: that pays no one new.
+ * So neither a stolen owner key, nor a curator, nor both in one transaction can move a keyword
+ * to another payout address inside the delay. The delay is immutable (set at deployment, at most
+ * {MAX_PAYOUT_DELAY}) so no admin can shorten it later; 0 is meant for dev chains only. Use a day
+ * or more on public networks.
  *
  * Storage. Only what the contract enforces or answers is stored: owner, payout, flags, and one
  * slot per keyword. Names, keyword strings and metadata URIs live in events. Replacing a
@@ -48,6 +55,8 @@ import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
  *   case, which saves a storage slot per registration.
  * - `_holders[keccak256(keyword)]`: styleId (8 bytes) | generation (8).
  * - `_pendingPayouts[styleId]`: payout (20 bytes) | effectiveAt (6) | proposedBlock (6).
+ * - `_generationEnds[styleId][generation]`: when that keyword generation was replaced (its
+ *   keywords freed), for the cool-down.
  */
 contract StyleRegistry is IStyleRegistry, AccessControl {
     // ───────────────────────────────────────── constants ───────────────────────────────────────────
@@ -66,6 +75,12 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
 
     /// @notice Upper bound of the payout delay fixed at deployment.
     uint64 public constant MAX_PAYOUT_DELAY = 30 days;
+
+    /// @notice Longest display name, in bytes.
+    uint256 public constant MAX_NAME_LENGTH = 128;
+
+    /// @notice Longest metadata URI or curator reason, in bytes.
+    uint256 public constant MAX_URI_LENGTH = 512;
 
     /// @dev Bit `c` is set for every byte value `c` allowed in a keyword: `-`, `0`-`9`, `a`-`z`.
     uint256 private constant _KEYWORD_BYTES = (1 << 0x2d) | (0x3ff << 0x30) | (0x3ffffff << 0x61);
@@ -97,6 +112,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     mapping(uint256 styleId => Style) private _styles;
     mapping(bytes32 keywordHash => KeywordHolder) private _holders;
     mapping(uint256 styleId => PendingPayout) private _pendingPayouts;
+    mapping(uint256 styleId => mapping(uint64 generation => uint48 endedAt)) private _generationEnds;
 
     /**
      * @notice Deploys the registry with its admin and its fixed payout delay.
@@ -120,8 +136,9 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
      * @notice Registers a style owned by the caller and returns its id (ids start at 1).
      *
      * Requirements:
-     * - `name` is not empty;
-     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, and held by no other style;
+     * - `name` is 1 to {MAX_NAME_LENGTH} bytes, `metadataURI` at most {MAX_URI_LENGTH};
+     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, held by no other style and not
+     *   cooling down;
      * - `payout` is not the zero address.
      *
      * Emits a {StyleRegistered} event.
@@ -133,6 +150,8 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         string calldata metadataURI
     ) external returns (uint256 styleId) {
         if (bytes(name).length == 0) revert StyleRegistryInvalidName(name);
+        _checkLength(name, MAX_NAME_LENGTH);
+        _checkLength(metadataURI, MAX_URI_LENGTH);
         if (payout == address(0)) revert StyleRegistryInvalidPayout(payout);
 
         styleId = ++_styleCount;
@@ -153,7 +172,8 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
      *
      * Requirements:
      * - the caller owns `styleId`, which is not suspended;
-     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, and held by no other style.
+     * - 1 to {MAX_KEYWORDS} keywords, each valid, distinct, held by no other style and not
+     *   cooling down (this style's own keywords, current or freed, may always be taken).
      *
      * Emits a {StyleKeywordsUpdated} event with the full new list.
      */
@@ -161,7 +181,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         Style storage style = _ownedStyle(styleId);
         if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
 
-        uint64 generation = ++style.generation;
+        uint64 generation = _endGeneration(styleId, style);
         _claimKeywords(styleId, generation, keywords);
 
         emit StyleKeywordsUpdated(styleId, keywords);
@@ -170,12 +190,13 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     /**
      * @notice Sets the metadata URI of `styleId` (allowed while suspended, to answer a dispute).
      *
-     * Requirements: the caller owns `styleId`.
+     * Requirements: the caller owns `styleId`; `metadataURI` is at most {MAX_URI_LENGTH} bytes.
      *
      * Emits a {StyleMetadataUpdated} event.
      */
     function updateMetadata(uint256 styleId, string calldata metadataURI) external {
         _ownedStyle(styleId);
+        _checkLength(metadataURI, MAX_URI_LENGTH);
         emit StyleMetadataUpdated(styleId, metadataURI);
     }
 
@@ -225,23 +246,16 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     }
 
     /**
-     * @notice Withdraws the pending payout change of `styleId`.
+     * @notice Withdraws the pending payout change of `styleId`. A curator cannot: its answer to
+     * a suspicious proposal is {suspend}, which cancels it in public, with a reason.
      *
-     * Requirements: the caller owns `styleId` or holds {CURATOR_ROLE}; a change is pending.
+     * Requirements: the caller owns `styleId`; a change is pending.
      *
      * Emits a {StylePayoutCancelled} event.
      */
     function cancelPayout(uint256 styleId) external {
-        Style storage style = _existingStyle(styleId);
-        if (msg.sender != style.owner && !hasRole(CURATOR_ROLE, msg.sender)) {
-            revert StyleRegistryUnauthorizedAccount(styleId, msg.sender);
-        }
-        address payout = _pendingPayouts[styleId].payout;
-        if (payout == address(0)) revert StyleRegistryNoPendingPayout(styleId);
-
-        delete _pendingPayouts[styleId];
-
-        emit StylePayoutCancelled(styleId, payout);
+        _ownedStyle(styleId);
+        if (!_cancelPendingPayout(styleId)) revert StyleRegistryNoPendingPayout(styleId);
     }
 
     /**
@@ -277,18 +291,20 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
 
     /**
      * @notice Suspends `styleId` (impersonation, dispute): its shares are held, not paid, and its
-     * owner can change neither its keywords nor its payout until it is reinstated.
+     * owner can change neither its keywords nor its payout until it is reinstated. A pending
+     * payout change is cancelled: after reinstatement a new one waits the whole delay again.
      *
      * Requirements: the caller holds {CURATOR_ROLE}; `styleId` exists and is not suspended;
-     * `reason` is not empty.
+     * `reason` is 1 to {MAX_URI_LENGTH} bytes.
      *
-     * Emits a {StyleSuspended} event.
+     * Emits a {StyleSuspended} event, after a {StylePayoutCancelled} event if a change was pending.
      */
     function suspend(uint256 styleId, string calldata reason) external onlyRole(CURATOR_ROLE) {
         Style storage style = _existingStyle(styleId);
         if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
-        if (bytes(reason).length == 0) revert StyleRegistryMissingReason();
+        _checkReason(reason);
         style.suspended = true;
+        _cancelPendingPayout(styleId);
         emit StyleSuspended(styleId, reason);
     }
 
@@ -307,7 +323,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
 
     /**
      * @notice Frees every keyword of suspended style `styleId`, e.g. so that the artist it
-     * impersonated can register them.
+     * impersonated can register them once they have cooled down ({payoutDelay}).
      *
      * Requirements: the caller holds {CURATOR_ROLE}; `styleId` is suspended; `reason` is not empty.
      *
@@ -315,7 +331,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
      */
     function revokeKeywords(uint256 styleId, string calldata reason) external onlyRole(CURATOR_ROLE) {
         Style storage style = _suspendedStyle(styleId, reason);
-        ++style.generation;
+        _endGeneration(styleId, style);
         emit StyleKeywordsUpdated(styleId, new string[](0));
         emit StyleKeywordsRevoked(styleId, reason);
     }
@@ -372,9 +388,24 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         return _styleCount;
     }
 
-    /// @notice Seconds between a payout proposal and its earliest acceptance.
+    /// @notice Seconds between a payout proposal and its earliest acceptance, and between a
+    /// keyword's release and the earliest time another style may take it.
     function payoutDelay() external view returns (uint64) {
         return _payoutDelay;
+    }
+
+    /**
+     * @notice When another style than its holder's may take `keyword`: 0 if it is free now (or
+     * malformed), {type(uint64).max} while a style holds it, else the end of its cool-down.
+     */
+    function keywordAvailableAt(string calldata keyword) external view returns (uint64) {
+        (bool valid, bytes32 key) = _keywordKey(keyword);
+        if (!valid) return 0;
+        KeywordHolder memory holder = _holders[key];
+        if (holder.styleId == 0) return 0;
+        if (_styles[holder.styleId].generation == holder.generation) return type(uint64).max;
+        uint64 at = _generationEnds[holder.styleId][holder.generation] + _payoutDelay;
+        return at > Time.timestamp() ? at : 0;
     }
 
     /// @inheritdoc AccessControl
@@ -398,8 +429,13 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
                 // This style's entries from earlier generations are stale; one of the current
                 // generation was written by this very call.
                 if (holder.generation == generation) revert StyleRegistryDuplicateKeyword(keyword);
-            } else if (holder.styleId != 0 && _styles[holder.styleId].generation == holder.generation) {
-                revert StyleRegistryKeywordTaken(keyword, holder.styleId);
+            } else if (holder.styleId != 0) {
+                if (_styles[holder.styleId].generation == holder.generation) {
+                    revert StyleRegistryKeywordTaken(keyword, holder.styleId);
+                }
+                // Freed by another style: it may route earnings elsewhere only after the delay.
+                uint64 availableAt = _generationEnds[holder.styleId][holder.generation] + _payoutDelay;
+                if (Time.timestamp() < availableAt) revert StyleRegistryKeywordCooling(keyword, availableAt);
             }
             // styleId <= _styleCount, which one transaction per style cannot take past 2^64.
             _holders[key] = KeywordHolder({styleId: uint64(styleId), generation: generation});
@@ -407,11 +443,31 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     }
 
     /**
-     * @dev Whether `keyword` is 2-32 bytes of `[a-z0-9-]`, and its keccak256 when it is.
-     * A valid keyword fits in one word, so it is checked and hashed from the scratch space, in
-     * assembly because it runs for every keyword of every registration, update and resolution
-     * (the README's gas notes give the saving). tests/contracts/test_keyword_table.py holds it to
-     * the plain rule for every byte value, and its key to the plain mapping's slot.
+     * @dev Ends the current keyword generation of `styleId` (its keywords are free from now on,
+     * cooling down for {payoutDelay}); returns the new generation.
+     */
+    function _endGeneration(uint256 styleId, Style storage style) private returns (uint64 generation) {
+        generation = style.generation;
+        _generationEnds[styleId][generation] = Time.timestamp();
+        generation = ++style.generation;
+    }
+
+    /// @dev Deletes the pending payout change of `styleId`, if any, with its event.
+    function _cancelPendingPayout(uint256 styleId) private returns (bool cancelled) {
+        address payout = _pendingPayouts[styleId].payout;
+        if (payout == address(0)) return false;
+        delete _pendingPayouts[styleId];
+        emit StylePayoutCancelled(styleId, payout);
+        return true;
+    }
+
+    /**
+     * @dev Whether `keyword` matches `[a-z0-9]+(-[a-z0-9]+)*` in 2-32 bytes, and its keccak256
+     * when it does. A valid keyword fits in one word, so it is checked and hashed from the scratch
+     * space, in assembly because it runs for every keyword of every registration, update and
+     * resolution (the README's gas notes give the saving): every byte in the table, and no hyphen
+     * first, last or after another. tests/contracts/test_keyword_table.py holds it to the plain
+     * rule for every byte value, and its key to the plain mapping's slot.
      */
     function _keywordKey(string calldata keyword) private pure returns (bool valid, bytes32 key) {
         uint256 length = bytes(keyword).length;
@@ -420,13 +476,18 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         assembly ("memory-safe") {
             let word := calldataload(keyword.offset)
             valid := 1
+            let hyphen := 1 // as if a hyphen came before the first byte: none may lead
             for {
                 let i := 0
             } lt(i, length) {
                 i := add(i, 1)
             } {
-                valid := and(valid, shr(byte(i, word), _KEYWORD_BYTES))
+                let c := byte(i, word)
+                let isHyphen := eq(c, 0x2d)
+                valid := and(and(valid, shr(c, _KEYWORD_BYTES)), iszero(and(hyphen, isHyphen)))
+                hyphen := isHyphen
             }
+            valid := and(valid, iszero(hyphen)) // none may trail
             mstore(0x00, word)
             key := keccak256(0x00, length)
         }
@@ -451,6 +512,15 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     function _suspendedStyle(uint256 styleId, string calldata reason) private view returns (Style storage style) {
         style = _existingStyle(styleId);
         if (!style.suspended) revert StyleRegistryNotSuspended(styleId);
+        _checkReason(reason);
+    }
+
+    function _checkReason(string calldata reason) private pure {
         if (bytes(reason).length == 0) revert StyleRegistryMissingReason();
+        _checkLength(reason, MAX_URI_LENGTH);
+    }
+
+    function _checkLength(string calldata text, uint256 max) private pure {
+        if (bytes(text).length > max) revert StyleRegistryTextTooLong(bytes(text).length, max);
     }
 }

@@ -18,10 +18,24 @@ import {RoyaltyReceiver} from "../RoyaltyReceiver.sol";
  * depends on them. Each project gets a {RoyaltyReceiver} clone, its EIP-2981 receiver, which
  * forwards to the distributor tagged with the project id.
  *
+ * What the contract accepts, the generator renders (DESIGN.md): render settings and prompts are
+ * checked against the generator's own table (`generator/limits.py`, held to these constants by
+ * tests/contracts/test_render_table.py): steps 1-{MAX_STEPS}, guidance 0-100
+ * ({MAX_GUIDANCE_X100}), sides {MIN_SIDE}-{MAX_SIDE} in multiples of {SIDE_MULTIPLE}, a scheduler
+ * of {schedulers} spelled exactly, a prompt of at most {MAX_PROMPT_LENGTH} bytes holding a word
+ * (an ASCII letter or digit: docs/words.md). A change of details cannot land ahead of a mint in
+ * the same block: the project mints again from the next block on, so a collector never pays for
+ * an image other than the one the page showed.
+ *
+ * Pauses. The author's pause ({setProjectActive}) and the owner's moderation
+ * ({setProjectModerated}) are separate flags: a project mints only when neither is set, and
+ * neither lifts the other.
+ *
  * @dev Storage:
  * - `_projectCount`: ids run from 1 to it.
  * - `_mintStates[projectId]`: one slot, read and written by every mint: price (12 bytes) |
- *   invocations (3) | maxSupply (3) | paused (1) | previewMint (1).
+ *   invocations (3) | maxSupply (3) | paused (1) | previewMint (1) | moderated (1) |
+ *   detailsBlock (8, the block of the last details change: no mint in it).
  * - `_projects[projectId]`: cold data: author (20) | royaltyBps (2) | steps, guidanceX100, width,
  *   height (2 each); royaltyReceiver; modelId; name; prompt; scheduler.
  */
@@ -37,8 +51,31 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     /// @notice Highest royalty rate an author may set, in basis points.
     uint256 public constant MAX_ROYALTY_BPS = 1000;
 
-    /// @notice Most denoising steps a project may ask for.
+    /// @notice Most denoising steps a project may ask for (generator/limits.py MAX_STEPS).
     uint256 public constant MAX_STEPS = 1000;
+
+    /// @notice Highest guidance scale times 100 (generator/limits.py MAX_GUIDANCE: 100).
+    uint256 public constant MAX_GUIDANCE_X100 = 10_000;
+
+    /// @notice Smallest image side, in pixels (generator/limits.py MIN_SIDE).
+    uint256 public constant MIN_SIDE = 8;
+
+    /// @notice Largest image side, in pixels (generator/limits.py MAX_SIDE).
+    uint256 public constant MAX_SIDE = 4096;
+
+    /// @notice Image sides are multiples of this (generator/limits.py SIDE_MULTIPLE).
+    uint256 public constant SIDE_MULTIPLE = 8;
+
+    /// @notice Longest prompt, in bytes (generator/limits.py MAX_PROMPT_BYTES).
+    uint256 public constant MAX_PROMPT_LENGTH = 1000;
+
+    /// @notice Longest project name, in bytes.
+    uint256 public constant MAX_NAME_LENGTH = 128;
+
+    // The schedulers of generator/limits.py SCHEDULERS, exact spelling.
+    bytes32 private constant _DDIM = keccak256("ddim");
+    bytes32 private constant _DPM = keccak256("dpm");
+    bytes32 private constant _EULER = keccak256("euler");
 
     // ────────────────────────────────────────── storage ────────────────────────────────────────────
 
@@ -48,6 +85,8 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         uint24 maxSupply;
         bool paused;
         bool previewMint;
+        bool moderated;
+        uint64 detailsBlock;
     }
 
     struct Project {
@@ -82,9 +121,9 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * @notice Creates a project authored by the caller and returns its id (ids start at 1). It
      * starts active, with a {RoyaltyReceiver} clone at {DEFAULT_ROYALTY_BPS}.
      *
-     * Requirements: a non-empty name and prompt, a non-zero model id, valid settings (steps
-     * 1-{MAX_STEPS}, width and height positive multiples of 8, a scheduler name), a price below
-     * 2^96 wei, and a max supply of 1 to {TOKENS_PER_PROJECT}.
+     * Requirements: a name of 1 to {MAX_NAME_LENGTH} bytes, a prompt the generator renders (see
+     * the contract's notes), a non-zero model id, settings in the generator's table, a price
+     * below 2^96 wei, and a max supply of 1 to {TOKENS_PER_PROJECT}.
      *
      * Emits {ProjectCreated} then {ProjectRoyaltyUpdated}.
      */
@@ -113,7 +152,9 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
             invocations: 0,
             maxSupply: uint24(maxSupply),
             paused: false,
-            previewMint: previewMint
+            previewMint: previewMint,
+            moderated: false,
+            detailsBlock: 0
         });
         emit ProjectCreated(projectId, msg.sender, name, prompt, modelId, settings, price, maxSupply, previewMint);
         emit ProjectRoyaltyUpdated(projectId, receiver, DEFAULT_ROYALTY_BPS);
@@ -121,6 +162,9 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
 
     /**
      * @notice Replaces the name, prompt, model id and render settings of `projectId`.
+     *
+     * The project mints again from the next block on, so no change lands ahead of a mint in
+     * the same block.
      *
      * Requirements: the caller is the author; nothing minted yet; the same checks as
      * {createProject}.
@@ -134,9 +178,11 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         bytes32 modelId,
         RenderSettings calldata settings
     ) external {
-        Project storage p = _authorized(projectId, false);
-        uint256 invocations = _mintStates[projectId].invocations;
+        Project storage p = _authorized(projectId);
+        MintState storage s = _mintStates[projectId];
+        uint256 invocations = s.invocations;
         if (invocations != 0) revert ArtCoreProjectLocked(projectId, invocations);
+        s.detailsBlock = uint64(block.number);
         _storeDetails(p, name, prompt, modelId, settings);
         emit ProjectDetailsUpdated(projectId, name, prompt, modelId, settings);
     }
@@ -149,7 +195,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * Emits a {ProjectPriceUpdated} event.
      */
     function updateProjectPrice(uint256 projectId, uint256 price) external {
-        _authorized(projectId, false);
+        _authorized(projectId);
         _checkPrice(price);
         _mintStates[projectId].price = uint96(price);
         emit ProjectPriceUpdated(projectId, price);
@@ -164,7 +210,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * Emits a {ProjectMaxSupplyUpdated} event.
      */
     function updateProjectMaxSupply(uint256 projectId, uint256 maxSupply) external {
-        _authorized(projectId, false);
+        _authorized(projectId);
         MintState storage s = _mintStates[projectId];
         uint256 floor = s.invocations == 0 ? 1 : s.invocations;
         if (maxSupply < floor || maxSupply > s.maxSupply) {
@@ -175,16 +221,34 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     }
 
     /**
-     * @notice Pauses (`active` false) or resumes minting of `projectId`.
+     * @notice Pauses (`active` false) or resumes minting of `projectId`: the author's own pause.
+     * It neither sets nor lifts the owner's moderation ({setProjectModerated}).
      *
-     * Requirements: the caller is the author or the owner (moderation).
+     * Requirements: the caller is the author.
      *
      * Emits a {ProjectActiveUpdated} event.
      */
     function setProjectActive(uint256 projectId, bool active) external {
-        _authorized(projectId, true);
+        _authorized(projectId);
         _mintStates[projectId].paused = !active;
         emit ProjectActiveUpdated(projectId, active);
+    }
+
+    /**
+     * @notice Pauses (`moderated` true) or resumes minting of `projectId` for moderation: the
+     * owner's pause. It neither sets nor lifts the author's own pause ({setProjectActive}).
+     *
+     * Requirements: the caller is the owner; `projectId` exists; `reason` is 1 to
+     * {MAX_NAME_LENGTH} bytes.
+     *
+     * Emits a {ProjectModerated} event.
+     */
+    function setProjectModerated(uint256 projectId, bool moderated, string calldata reason) external onlyOwner {
+        _existing(projectId);
+        if (bytes(reason).length == 0) revert ArtCoreMissingReason();
+        _checkLength(reason, MAX_NAME_LENGTH);
+        _mintStates[projectId].moderated = moderated;
+        emit ProjectModerated(projectId, moderated, reason);
     }
 
     /**
@@ -195,7 +259,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * Emits a {ProjectPreviewMintUpdated} event.
      */
     function setProjectPreviewMint(uint256 projectId, bool previewMint) external {
-        _authorized(projectId, false);
+        _authorized(projectId);
         _mintStates[projectId].previewMint = previewMint;
         emit ProjectPreviewMintUpdated(projectId, previewMint);
     }
@@ -208,7 +272,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * Emits a {ProjectRoyaltyUpdated} event.
      */
     function updateProjectRoyaltyBps(uint256 projectId, uint256 bps) external {
-        Project storage p = _authorized(projectId, false);
+        Project storage p = _authorized(projectId);
         if (bps > MAX_ROYALTY_BPS) revert ArtCoreInvalidRoyaltyBps(bps, MAX_ROYALTY_BPS);
         p.royaltyBps = uint16(bps);
         emit ProjectRoyaltyUpdated(projectId, p.royaltyReceiver, bps);
@@ -236,6 +300,17 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         });
     }
 
+    /// @notice Whether the owner paused `projectId` for moderation ({setProjectModerated}).
+    function projectModerated(uint256 projectId) external view returns (bool) {
+        return _mintStates[projectId].moderated;
+    }
+
+    /// @notice The render schedulers a project may name (generator/limits.py SCHEDULERS).
+    function schedulers() external pure returns (string[] memory names) {
+        names = new string[](3);
+        (names[0], names[1], names[2]) = ("ddim", "dpm", "euler");
+    }
+
     /// @notice Number of projects created; ids run from 1 to this.
     function projectCount() external view returns (uint256) {
         return _projectCount;
@@ -257,13 +332,15 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
      * @dev Checks a sale of the next token of `projectId` for `paid` wei and counts it; returns the
      * token id. One read and one write of the project's mint state.
      *
-     * Requirements: the project exists, is active and not sold out; `paid` is its price; with
+     * Requirements: the project exists, is paused neither by its author nor by the owner, is not
+     * sold out, and its details did not change in this block; `paid` is its price; with
      * `preview`, the project allows preview minting.
      */
     function _takeNextToken(uint256 projectId, bool preview, uint256 paid) internal returns (uint256 tokenId) {
         MintState memory s = _mintStates[projectId];
         if (s.maxSupply == 0) revert ArtCoreNonexistentProject(projectId);
-        if (s.paused) revert ArtCoreProjectPaused(projectId);
+        if (s.paused || s.moderated) revert ArtCoreProjectPaused(projectId, s.moderated);
+        if (block.number <= s.detailsBlock) revert ArtCoreDetailsJustUpdated(projectId, s.detailsBlock);
         if (preview && !s.previewMint) revert ArtCorePreviewMintDisabled(projectId);
         if (s.invocations >= s.maxSupply) revert ArtCoreProjectSoldOut(projectId, s.maxSupply);
         if (paid != s.price) revert ArtCoreWrongPayment(projectId, s.price, paid);
@@ -292,17 +369,20 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         RenderSettings calldata settings
     ) private {
         if (bytes(name).length == 0) revert ArtCoreInvalidName(name);
-        if (bytes(prompt).length == 0) revert ArtCoreInvalidPrompt(prompt);
+        _checkLength(name, MAX_NAME_LENGTH);
+        _checkLength(prompt, MAX_PROMPT_LENGTH);
+        if (!_hasWord(bytes(prompt))) revert ArtCoreInvalidPrompt(prompt);
         if (modelId == 0) revert ArtCoreInvalidModelId(modelId);
-        if (
-            settings.steps == 0 ||
-            settings.steps > MAX_STEPS ||
-            settings.width == 0 ||
-            settings.width % 8 != 0 ||
-            settings.height == 0 ||
-            settings.height % 8 != 0 ||
-            bytes(settings.scheduler).length == 0
-        ) revert ArtCoreInvalidRenderSettings(settings.steps, settings.width, settings.height, settings.scheduler);
+        if (settings.steps == 0 || settings.steps > MAX_STEPS) revert ArtCoreInvalidSteps(settings.steps, MAX_STEPS);
+        if (settings.guidanceX100 > MAX_GUIDANCE_X100) {
+            revert ArtCoreInvalidGuidance(settings.guidanceX100, MAX_GUIDANCE_X100);
+        }
+        _checkSide(settings.width);
+        _checkSide(settings.height);
+        bytes32 scheduler = keccak256(bytes(settings.scheduler));
+        if (scheduler != _DDIM && scheduler != _DPM && scheduler != _EULER) {
+            revert ArtCoreInvalidScheduler(settings.scheduler);
+        }
         p.name = name;
         p.prompt = prompt;
         p.modelId = modelId;
@@ -311,6 +391,27 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         p.width = settings.width;
         p.height = settings.height;
         p.scheduler = settings.scheduler;
+    }
+
+    /// @dev An image side in the generator's table.
+    function _checkSide(uint256 side) private pure {
+        if (side < MIN_SIDE || side > MAX_SIDE || side % SIDE_MULTIPLE != 0) {
+            revert ArtCoreInvalidSide(side, MIN_SIDE, MAX_SIDE, SIDE_MULTIPLE);
+        }
+    }
+
+    /// @dev Whether `prompt` holds a word: an ASCII letter (either case) or digit (docs/words.md).
+    function _hasWord(bytes calldata prompt) private pure returns (bool) {
+        for (uint256 i; i < prompt.length; ++i) {
+            uint8 c = uint8(prompt[i]);
+            if (((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x30 && c <= 0x39)) return true;
+        }
+        return false;
+    }
+
+    /// @dev A name, prompt or reason of at most `max` bytes.
+    function _checkLength(string calldata text, uint256 max) internal pure {
+        if (bytes(text).length > max) revert ArtCoreTextTooLong(bytes(text).length, max);
     }
 
     /// @dev A price must fit the mint state's 96 bits.
@@ -324,10 +425,10 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         if (p.author == address(0)) revert ArtCoreNonexistentProject(projectId);
     }
 
-    /// @dev The project, if the caller is its author (or, with `ownerToo`, the owner).
-    function _authorized(uint256 projectId, bool ownerToo) private view returns (Project storage p) {
+    /// @dev The project, if the caller is its author.
+    function _authorized(uint256 projectId) private view returns (Project storage p) {
         p = _existing(projectId);
-        if (msg.sender != p.author && !(ownerToo && msg.sender == owner())) {
+        if (msg.sender != p.author) {
             revert ArtCoreUnauthorizedAuthor(projectId, msg.sender);
         }
     }

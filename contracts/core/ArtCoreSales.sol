@@ -29,7 +29,10 @@ import {ArtCoreTreasury} from "./ArtCoreTreasury.sol";
  * - `_seedBitmaps[keccak256(projectId, minter, seed >> 8)]`: bit `seed & 255` set once minted, so
  *   a collector's seeds 0-255 of a project share one slot (seeds are meant to be small integers
  *   counted up from 0 by the preview page).
- * - `_randomizerHashes[keccak256(projectId, hash)]`: hashes a pluggable randomizer returned.
+ *
+ * A pluggable randomizer's hash is checked for zero only: keeping it unique per project is the
+ * randomizer's duty ({IRandomizer}; the reference one puts the token id in it, as the built-in
+ * rule does). A storage check would cost every such mint a new slot (22,100 gas).
  */
 abstract contract ArtCoreSales is ERC721, ArtCoreTreasury, ArtCoreProjects {
     // ────────────────────────────────────────── storage ────────────────────────────────────────────
@@ -37,7 +40,6 @@ abstract contract ArtCoreSales is ERC721, ArtCoreTreasury, ArtCoreProjects {
     address private _randomizer;
     mapping(uint256 tokenId => bytes32) private _tokenHashes;
     mapping(bytes32 key => uint256) private _seedBitmaps;
-    mapping(bytes32 key => bool) private _randomizerHashes;
 
     // ─────────────────────────────────────────── mints ─────────────────────────────────────────────
 
@@ -50,8 +52,7 @@ abstract contract ArtCoreSales is ERC721, ArtCoreTreasury, ArtCoreProjects {
      */
     function mint(uint256 projectId) external payable returns (uint256 tokenId) {
         tokenId = _takeNextToken(projectId, false, msg.value);
-        bytes32 hash =
-            _recordSale(msg.value) ? _randomizerHash(projectId, tokenId) : HashRules.randomHash(address(this), tokenId);
+        bytes32 hash = _recordSale(msg.value) ? _randomizerHash(tokenId) : HashRules.randomHash(address(this), tokenId);
         _mintToken(projectId, tokenId, hash);
     }
 
@@ -123,13 +124,10 @@ abstract contract ArtCoreSales is ERC721, ArtCoreTreasury, ArtCoreProjects {
         emit Mint(msg.sender, tokenId, projectId, hash, msg.value);
     }
 
-    /// @dev Asks the pluggable randomizer, refusing zero and repeated hashes.
-    function _randomizerHash(uint256 projectId, uint256 tokenId) private returns (bytes32 hash) {
+    /// @dev Asks the pluggable randomizer, refusing a zero hash.
+    function _randomizerHash(uint256 tokenId) private returns (bytes32 hash) {
         hash = IRandomizer(_randomizer).assignTokenHash(tokenId);
         if (hash == 0) revert ArtCoreZeroHash(tokenId);
-        bytes32 key = keccak256(abi.encode(projectId, hash));
-        if (_randomizerHashes[key]) revert ArtCoreHashAlreadyMinted(projectId, hash);
-        _randomizerHashes[key] = true;
     }
 
     /// @dev The `_seedBitmaps` word that holds `seed`'s bit for `minter` in `projectId`.

@@ -45,8 +45,11 @@ interface IArtCore {
     /// @dev `account` is not the author of `projectId` (nor, where allowed, the owner).
     error ArtCoreUnauthorizedAuthor(uint256 projectId, address account);
 
-    /// @dev `projectId` is paused: it cannot be minted.
-    error ArtCoreProjectPaused(uint256 projectId);
+    /// @dev `projectId` is paused by its author or, with `moderated`, by the owner: no mints.
+    error ArtCoreProjectPaused(uint256 projectId, bool moderated);
+
+    /// @dev The details of `projectId` changed in this block (`blockNumber`): it mints from the next.
+    error ArtCoreDetailsJustUpdated(uint256 projectId, uint256 blockNumber);
 
     /// @dev All `maxSupply` tokens of `projectId` are minted.
     error ArtCoreProjectSoldOut(uint256 projectId, uint256 maxSupply);
@@ -66,14 +69,29 @@ interface IArtCore {
     /// @dev A project name must not be empty.
     error ArtCoreInvalidName(string name);
 
-    /// @dev A project prompt must not be empty.
+    /// @dev A project prompt must hold a word: an ASCII letter or digit (docs/words.md).
     error ArtCoreInvalidPrompt(string prompt);
+
+    /// @dev A name, prompt, URI or reason of `length` bytes is longer than `max`.
+    error ArtCoreTextTooLong(uint256 length, uint256 max);
+
+    /// @dev A moderation action needs a reason.
+    error ArtCoreMissingReason();
 
     /// @dev A model id (sha256 of the weight files) must not be zero.
     error ArtCoreInvalidModelId(bytes32 modelId);
 
-    /// @dev Steps must be 1-1000, width and height positive multiples of 8, scheduler not empty.
-    error ArtCoreInvalidRenderSettings(uint16 steps, uint16 width, uint16 height, string scheduler);
+    /// @dev Denoising steps must be 1 to `max`; `steps` were asked for.
+    error ArtCoreInvalidSteps(uint256 steps, uint256 max);
+
+    /// @dev Guidance times 100 must be at most `max` (guidance 100); `guidanceX100` was given.
+    error ArtCoreInvalidGuidance(uint256 guidanceX100, uint256 max);
+
+    /// @dev An image side must lie in [`min`, `max`] pixels and be a multiple of `multiple`.
+    error ArtCoreInvalidSide(uint256 side, uint256 min, uint256 max, uint256 multiple);
+
+    /// @dev `scheduler` is not one the generator renders with (exact spelling: `schedulers()`).
+    error ArtCoreInvalidScheduler(string scheduler);
 
     /// @dev A price must fit in 96 bits (about 79 billion ether).
     error ArtCoreInvalidPrice(uint256 price);
@@ -101,6 +119,12 @@ interface IArtCore {
 
     /// @dev Sending `amount` wei to `to` failed.
     error ArtCoreTransferFailed(address to, uint256 amount);
+
+    /// @dev `sender` sent `value` wei with selector `selector` (0: none) that nothing here takes.
+    error ArtCoreUnexpectedCall(address sender, uint256 value, bytes4 selector);
+
+    /// @dev Ownership cannot be renounced: the owner role moderates and sets the platform's terms.
+    error ArtCoreOwnershipNotRenounceable();
 
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
@@ -133,8 +157,11 @@ interface IArtCore {
     /// @notice `projectId` is now capped at `maxSupply` tokens.
     event ProjectMaxSupplyUpdated(uint256 indexed projectId, uint256 maxSupply);
 
-    /// @notice `projectId` was paused (`active` false) or resumed.
+    /// @notice `projectId` was paused (`active` false) or resumed by its author.
     event ProjectActiveUpdated(uint256 indexed projectId, bool active);
+
+    /// @notice The owner paused (`moderated` true) or resumed `projectId` for moderation.
+    event ProjectModerated(uint256 indexed projectId, bool moderated, string reason);
 
     /// @notice Preview minting ({mintWithSeed}) of `projectId` was allowed or disallowed.
     event ProjectPreviewMintUpdated(uint256 indexed projectId, bool previewMint);

@@ -30,8 +30,17 @@ interface IPayoutDistributor {
     /// @dev A root must not be zero.
     error PayoutDistributorZeroRoot();
 
-    /// @dev Epochs strictly increase: `epoch` is not above the last posted epoch `last`.
-    error PayoutDistributorEpochNotIncreasing(uint256 epoch, uint256 last);
+    /// @dev Epochs follow each other: `epoch` is not `expected`, the one after the last posted.
+    error PayoutDistributorEpochNotNext(uint256 epoch, uint256 expected);
+
+    /// @dev Settler `account` was appointed less than a challenge delay ago: it posts from `from`.
+    error PayoutDistributorSettlerNotYetActive(address account, uint256 from);
+
+    /// @dev A root URI of `length` bytes is longer than `max`.
+    error PayoutDistributorURITooLong(uint256 length, uint256 max);
+
+    /// @dev `sender` sent `value` wei with selector `selector` (0: none) that nothing here takes.
+    error PayoutDistributorUnexpectedCall(address sender, uint256 value, bytes4 selector);
 
     /// @dev The root of `epoch` is in its challenge window until `claimableAt`: no new root yet.
     error PayoutDistributorRootPending(uint256 epoch, uint256 claimableAt);
@@ -82,6 +91,12 @@ interface IPayoutDistributor {
 
     /// @notice `account` had its claim of `amount` wei paid to `to` instead of itself ({claimTo}).
     event ClaimRedirected(address indexed account, address indexed to, uint256 amount);
+
+    /// @notice Newly appointed settler `account` may post roots from `from` on.
+    event SettlerActiveFrom(address indexed account, uint64 from);
+
+    /// @notice Removed guardian `account` may still veto the roots posted before `until`.
+    event GuardianVetoesUntil(address indexed account, uint64 until);
 
     // ───────────────────────────────────────── functions ───────────────────────────────────────────
 

@@ -15,8 +15,9 @@ interface IRandomizer {
     /**
      * @notice Returns the token hash for `tokenId` of the calling core (`msg.sender`).
      *
-     * Requirements: the result is not zero and is never returned twice for the same project
-     * (the core reverts on either).
+     * Requirements: the result is not zero (the core reverts on it) and is never returned twice
+     * for the same project (the randomizer's duty: the core does not pay to check it; putting
+     * `tokenId` in the hash, as the reference randomizer does, is enough).
      */
     function assignTokenHash(uint256 tokenId) external returns (bytes32 hash);
 }

@@ -6,7 +6,7 @@ pragma solidity ^0.8.28;
  * payout address and a metadata URI); the indexer resolves prompt words to styles from events
  * alone, or in a batch with {resolveKeywords}.
  *
- * A keyword is 2-32 bytes of lower-case ASCII letters, digits and `-`; anything else is
+ * A keyword is `[a-z0-9]+(-[a-z0-9]+)*` in 2-32 bytes (docs/words.md); anything else is
  * rejected, never rewritten. Style ids start at 1; id 0 means "no style".
  */
 interface IStyleRegistry {
@@ -18,8 +18,14 @@ interface IStyleRegistry {
     /// @dev `account` is not the owner of `styleId`.
     error StyleRegistryUnauthorizedAccount(uint256 styleId, address account);
 
-    /// @dev `keyword` is not 2-32 bytes of `[a-z0-9-]`.
+    /// @dev `keyword` is not `[a-z0-9]+(-[a-z0-9]+)*` in 2-32 bytes.
     error StyleRegistryInvalidKeyword(string keyword);
+
+    /// @dev `keyword` was freed by another style and cools down until `availableAt`.
+    error StyleRegistryKeywordCooling(string keyword, uint64 availableAt);
+
+    /// @dev A name, URI or reason of `length` bytes is longer than `max`.
+    error StyleRegistryTextTooLong(uint256 length, uint256 max);
 
     /// @dev `keyword` appears twice in the same call.
     error StyleRegistryDuplicateKeyword(string keyword);
@@ -129,7 +135,7 @@ interface IStyleRegistry {
     /// @notice Makes the pending payout address of `styleId` its payout address, once due.
     function acceptPayout(uint256 styleId) external;
 
-    /// @notice Withdraws the pending payout change of `styleId` (its owner or a curator).
+    /// @notice Withdraws the pending payout change of `styleId` (its owner).
     function cancelPayout(uint256 styleId) external;
 
     /// @notice Opts `styleId` out of attribution for mints from now on.
@@ -166,6 +172,10 @@ interface IStyleRegistry {
     /// @notice Number of styles ever registered; the newest style's id.
     function styleCount() external view returns (uint256);
 
-    /// @notice Seconds between a payout proposal and its earliest acceptance.
+    /// @notice Seconds between a payout proposal and its earliest acceptance (and a keyword's
+    /// cool-down).
     function payoutDelay() external view returns (uint64);
+
+    /// @notice When another style may take `keyword` (0: now; max uint64: it is held).
+    function keywordAvailableAt(string calldata keyword) external view returns (uint64);
 }

@@ -1,7 +1,7 @@
 """StyleRegistry's keyword check and key, written in assembly, against the plain rule.
 
-The rule: a keyword is 2-32 bytes, each in ``[a-z0-9-]``; its key is ``keccak256(bytes(keyword))``,
-the key of the plain ``_holders`` mapping. Every byte value 0-255 is tried alone, first, last, in
+The rule (docs/words.md): a keyword is ``[a-z0-9]+(-[a-z0-9]+)*`` in 2-32 bytes; its key is
+``keccak256(bytes(keyword))``, the key of the plain ``_holders`` mapping. Every byte value 0-255 is tried alone, first, last, in
 the middle and at byte 31 of a 32-byte keyword, through ``registerStyle`` (accepted, or reverted
 with ``StyleRegistryInvalidKeyword(keyword)``, byte for byte) and ``resolveKeywords`` (no style
 for a malformed keyword, never a revert). Keywords are sent as raw bytes, since most byte values
@@ -9,6 +9,8 @@ above 0x7f are not UTF-8 text on their own (``string[]`` and ``bytes[]`` encode 
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from brownie import web3
@@ -20,8 +22,11 @@ HOLDERS_SLOT = 3  # after AccessControl's _roles (0), _styleCount (1), _styles (
 STYLE_COUNT_SLOT = 1
 
 
+KEYWORD_RE = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def plain_rule(keyword: bytes) -> bool:
-    return 2 <= len(keyword) <= 32 and all(c in ALLOWED for c in keyword)
+    return 2 <= len(keyword) <= 32 and KEYWORD_RE.fullmatch(keyword) is not None
 
 
 def placements(c: int) -> dict[str, bytes]:
@@ -77,10 +82,34 @@ CASES = [(c, where, kw) for c in range(256) for where, kw in placements(c).items
 
 
 def test_plain_rule_cases():
-    """The table itself: 38 byte values allowed, and only where the keyword is 2-32 bytes long."""
+    """The table itself: 38 byte values allowed, `-` only between the 37 others, and only where
+    the keyword is 2-32 bytes long."""
     accepted = {c for c, where, kw in CASES if plain_rule(kw)}
     assert accepted == set(ALLOWED)
+    assert {where for c, where, kw in CASES if c == ord("-") and plain_rule(kw)} == {"middle"}
     assert not any(plain_rule(kw) for _, where, kw in CASES if where == "alone")
+
+
+HYPHEN_CASES = [
+    b"--",
+    b"a--b",
+    b"-a",
+    b"a-",
+    b"a-b",
+    b"a-b-c",
+    b"0-9",
+    b"-" * 32,
+    b"a" * 30 + b"-b",
+]
+
+
+def test_register_style_checks_hyphen_placement(registry, artist):
+    invalid = selector("StyleRegistryInvalidKeyword(string)")
+    for keyword in HYPHEN_CASES:
+        ok, out = register_call(registry, artist, [b"fine", keyword])
+        assert ok == plain_rule(keyword), keyword
+        if not ok:
+            assert out == invalid + encode(["bytes"], [keyword]), keyword
 
 
 def test_register_style_checks_every_byte_value(registry, artist):
@@ -108,7 +137,7 @@ def test_resolve_keywords_checks_every_byte_value(registry, artist):
 
 
 @pytest.mark.parametrize(
-    "keyword", [b"ab", b"a-9", b"z" * 31 + b"-", b"0123456789abcdefghijklmnopqrstuv"]
+    "keyword", [b"ab", b"a-9", b"z" * 30 + b"-z", b"0123456789abcdefghijklmnopqrstuv"]
 )
 def test_key_is_the_plain_mapping_key(registry, artist, keyword):
     """The assembly's key is `keccak256(bytes(keyword))`: the entry sits in the plain mapping's slot."""

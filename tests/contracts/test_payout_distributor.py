@@ -201,16 +201,18 @@ def test_post_root_checks(distributor, core, project, collector, settler, strang
         distributor.postRoot(1, "0x" + "00" * 32, 0, "", {"from": settler})
     with reverts_with("PayoutDistributorTotalExceedsDeposits", deposited + 1, deposited):
         distributor.postRoot(1, ROOT, deposited + 1, "", {"from": settler})
-    with reverts_with("PayoutDistributorEpochNotIncreasing", 0, 0):
-        distributor.postRoot(0, ROOT, 0, "", {"from": settler})
-    distributor.postRoot(5, ROOT, deposited, "", {"from": settler})  # gaps are fine
-    for epoch in (4, 5):
-        with reverts_with("PayoutDistributorEpochNotIncreasing", epoch, 5):
+    # epochs follow each other: no number can be skipped (issue 12, attack 2)
+    for epoch in (0, 2, 5, 2**64 - 1, 2**64):
+        with reverts_with("PayoutDistributorEpochNotNext", epoch, 1):
+            distributor.postRoot(epoch, ROOT, 0, "", {"from": settler})
+    with reverts_with("PayoutDistributorURITooLong", 513, 512):
+        distributor.postRoot(1, ROOT, 0, "u" * 513, {"from": settler})
+    distributor.postRoot(1, ROOT, deposited, "u" * 512, {"from": settler})
+    for epoch in (1, 3):
+        with reverts_with("PayoutDistributorEpochNotNext", epoch, 2):
             distributor.postRoot(epoch, ROOT, deposited, "", {"from": settler})
     with reverts_with("PayoutDistributorTotalDecreased", deposited - 1, deposited):
-        distributor.postRoot(6, ROOT, deposited - 1, "", {"from": settler})
-    with reverts_with("SafeCastOverflowedUintDowncast", 64, 2**64):
-        distributor.postRoot(2**64, ROOT, deposited, "", {"from": settler})
+        distributor.postRoot(2, ROOT, deposited - 1, "", {"from": settler})
 
 
 def test_no_new_root_while_one_is_pending(slow, slow_project, collector, settler):
@@ -428,8 +430,8 @@ def test_veto(slow, slow_project, collector, settler, guardian, artist):
         slow.distributor.claim(artist, deposited, proof(bad, artist, deposited), {"from": artist})
     slow.distributor.claim(artist, POOL, proof(first, artist, POOL), {"from": artist})
 
-    # the settler posts a corrected root, under a new epoch number
-    with reverts_with("PayoutDistributorEpochNotIncreasing", 2, 2):
+    # the settler posts a corrected root, under the next epoch number (a vetoed one is spent)
+    with reverts_with("PayoutDistributorEpochNotNext", 2, 3):
         post(slow.distributor, settler, 2, first, POOL)
     post(slow.distributor, settler, 3, tree_of({artist: POOL + 1, collector: 1}), deposited)
 

@@ -113,7 +113,7 @@ def test_register_style_paid_to_owner(registry, artist):
 
 
 def test_register_style_keyword_bounds(registry, artist):
-    edge = ["ab", "a" * 32, "0-9", "--", "abcdefghijklmnopqrstuvwxyz-01234"]
+    edge = ["ab", "a" * 32, "0-9", "a-b-c", "abcdefghijklmnopqrstuvwxyz-01234"]
     sid = register(registry, artist, edge)
     assert [r[0] for r in resolve(registry, edge)] == [sid] * len(edge)
     many = [f"kw-{i}" for i in range(MAX_KEYWORDS)]
@@ -136,6 +136,12 @@ BAD_KEYWORDS = [
     "slash/",
     "emoji-🎨",
     "nul\x00byte",
+    # docs/words.md: hyphens only between letters or digits
+    "--",
+    "-checks",
+    "checks-",
+    "pop--art",
+    "-" * 32,
 ]
 
 
@@ -189,7 +195,8 @@ def test_update_keywords(registry, style, artist, other_artist):
         (0, ZERO_ADDRESS, False),
         (0, ZERO_ADDRESS, False),
     ]
-    # the dropped keywords are free for anyone
+    # the dropped keywords are free for anyone once they have cooled down (the payout delay)
+    chain.sleep(PAYOUT_DELAY)
     sid = register(registry, other_artist, ["water-lilies"])
     assert resolve(registry, ["water-lilies"]) == [(sid, other_artist, True)]
     # and the owner may set the same list again
@@ -335,9 +342,13 @@ def test_cancel_payout(registry, style, artist, curator, stranger):
     assert emitted(tx, "StylePayoutCancelled") == [{"styleId": style, "payout": stranger}]
     assert pending(registry, style) == (ZERO_ADDRESS, 0)
 
+    # a curator cannot cancel (issue 12, attack 4): suspension is its answer, and it cancels
     registry.proposePayout(style, stranger, {"from": artist})
-    tx = registry.cancelPayout(style, {"from": curator})
+    with reverts_with("StyleRegistryUnauthorizedAccount", style, curator):
+        registry.cancelPayout(style, {"from": curator})
+    tx = registry.suspend(style, "payout dispute", {"from": curator})
     assert emitted(tx, "StylePayoutCancelled") == [{"styleId": style, "payout": stranger}]
+    registry.reinstate(style, "settled", {"from": curator})
     chain.sleep(PAYOUT_DELAY + 1)
     with reverts_with("StyleRegistryNoPendingPayout", style):
         registry.acceptPayout(style, {"from": artist})
@@ -460,6 +471,10 @@ def test_revoke_keywords(registry, style, artist, other_artist, curator):
     ]
     assert resolve(registry, KEYWORDS) == [(0, ZERO_ADDRESS, False)] * 3
 
+    # freed keywords cool down for the payout delay before another style may take them
+    with reverts_with("StyleRegistryKeywordCooling", KEYWORDS[0], tx.timestamp + PAYOUT_DELAY):
+        register(registry, other_artist, KEYWORDS)
+    chain.sleep(PAYOUT_DELAY)
     real = register(registry, other_artist, KEYWORDS)
     assert resolve(registry, KEYWORDS) == [(real, other_artist, True)] * 3
 
