@@ -13,9 +13,9 @@ export function parseSeed(text: string): bigint | null {
   return value <= UINT256_MAX ? value : null;
 }
 
+/** A fresh seed to try: short enough to read on a button (any uint256 is accepted). */
 export function randomSeed(): string {
-  const words = crypto.getRandomValues(new Uint32Array(2));
-  return ((BigInt(words[0]) << 32n) | BigInt(words[1])).toString();
+  return String(crypto.getRandomValues(new Uint32Array(1))[0] % 1_000_000);
 }
 
 export type Fetcher = (seed: bigint, signal: AbortSignal) => Promise<{ url: string; hash: string | null }>;

@@ -19,7 +19,7 @@ function tokenTile(t: { token_id: number; image: string | null; state: string },
   return h(
     "a",
     { class: "tile", href: `#token/${t.token_id}`, "data-token-id": t.token_id },
-    t.image ? h("img", { src: t.image, alt: label, width: 128, height: 128, loading: "lazy" }) : h("div", { class: "placeholder" }, stateBadge(t.state)),
+    t.image ? h("img", { src: t.image, alt: "", width: 128, height: 128, loading: "lazy" }) : h("div", { class: "placeholder" }, stateBadge(t.state)),
     h("span", null, label),
   );
 }
