@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.models import DEFAULT_MODEL_DIR
+from generator.runtime import pin_process_environment
 
 DEFAULT_MODEL = DEFAULT_MODEL_DIR
 PROMPT = "red stripes circle on blue dots background"
@@ -240,6 +241,7 @@ def measure_miou(folder: Path, settings, n: int, batch: int = 8) -> dict[str, fl
 
 
 def main() -> None:
+    pin_process_environment()  # before torch loads: the canonical render environment
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--images", type=int, default=15, help="renders per mode for the timing")

@@ -37,6 +37,7 @@ from generator.models import (
     find_model,
     load_pipeline,
 )
+from generator.runtime import environment_in_force
 from generator.seeding import (
     SCHEDULERS,
     initial_latents,
@@ -103,6 +104,7 @@ class RenderResult:
                 "threads": CANONICAL_THREADS,
                 "dtype": "float32",
                 "matmul_precision": "highest",
+                "environment": environment_in_force(),
             },
             "packages": self.packages,
         }

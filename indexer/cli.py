@@ -23,6 +23,7 @@ import os
 import typer
 
 from generator.cli import register as register_generator
+from generator.runtime import pin_process_environment
 from indexer.api.cli import register as register_service
 from indexer.demo.cli import register as register_demo
 from indexer.ledger.cli import register as register_ledger
@@ -60,6 +61,8 @@ def version() -> None:
 
 
 def main() -> None:
-    """The console script. No model hub is ever asked (every model is a local folder)."""
+    """The console script: the canonical render environment pinned before torch loads
+    (generator.runtime); no model hub is ever asked (every model is a local folder)."""
+    pin_process_environment()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     app()

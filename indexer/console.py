@@ -55,6 +55,33 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def one_line_errors(settings: Settings) -> Iterator[None]:
+    """What a command meets from outside (the database, the disk, the node) said in one line,
+    with what to check, instead of a traceback: a read-only database, a full disk, a server that
+    went away. StyleLedger's own errors say themselves."""
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    try:
+        yield
+    except StyleLedgerError as exc:
+        raise fail(exc) from exc
+    except OperationalError as exc:
+        text = str(exc.orig)
+        hint = "check STYLELEDGER_DATABASE_URL and that the server runs"
+        if "readonly" in text or "read-only" in text:
+            hint = "the database is read-only: give this process write access to it"
+        elif "full" in text or "No space" in text:
+            hint = "the disk is full: free space, then run the command again (nothing was lost)"
+        raise fail(f"database error on {settings.database_url!r}: {text.strip()} ({hint})") from exc
+    except SQLAlchemyError as exc:
+        raise fail(f"database error on {settings.database_url!r}: {exc}") from exc
+    except OSError as exc:
+        raise fail(
+            f"{exc.strerror or exc} ({exc.filename or 'I/O'}): nothing half-written was kept"
+        ) from exc
+
+
 def quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 

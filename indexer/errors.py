@@ -115,7 +115,11 @@ class MoneyError(StyleLedgerError, ValueError):
 
 
 class SettlementError(StyleLedgerError, RuntimeError):
-    """A settlement cannot proceed (nothing to settle, conflicting root on-chain, ...)."""
+    """A settlement cannot proceed (conflicting root on-chain, a block not indexed yet, ...)."""
+
+
+class NothingToSettle(SettlementError):
+    """No new entitlement since the last epoch: not a failure (``settle`` exits 0)."""
 
 
 # ─────────────────────────────────────────────── demo ─────────────────────────────────────────────

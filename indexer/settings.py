@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.errors import ConfigError
+from indexer.errors import ConfigError, DatabaseURLError
 
 
 class Settings(BaseSettings):
@@ -88,18 +88,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(f"not a database URL: {value!r} ({exc})") from exc
-        if url.get_backend_name() not in {"sqlite", "postgresql"}:
-            raise ValueError(
-                f"unsupported database {url.get_backend_name()!r} in {value!r}: "
-                "use sqlite:///path or postgresql+psycopg://user:password@host/dbname"
-            )
+        normalise_database_url(value)  # DatabaseURLError is a ValueError: pydantic names the field
         return value
 
     @field_validator("rpc_url")
@@ -108,6 +97,35 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"the RPC URL must be http(s)://..., got {value!r}")
         return value
+
+
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+
+
+def normalise_database_url(url: str) -> str:
+    """Check ``url`` and pick psycopg 3 for bare ``postgresql://`` URLs; DatabaseURLError if bad."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.drivername not in SUPPORTED_DRIVERS and backend in {"sqlite", "postgresql"}:
+        raise DatabaseURLError(
+            f"unsupported driver {parsed.drivername!r} in {url!r}: StyleLedger talks to "
+            "PostgreSQL through psycopg 3 (postgresql+psycopg://user:password@host/dbname) and "
+            "to SQLite through the standard library (sqlite:///path/to/file.sqlite)"
+        )
+    elif backend not in {"sqlite", "postgresql"}:
+        raise DatabaseURLError(
+            f"unsupported database {backend!r} in {url!r}: use sqlite:///path/to/file.sqlite "
+            "or postgresql+psycopg://user:password@host/dbname"
+        )
+    return parsed.render_as_string(hide_password=False)
 
 
 def load_settings(**overrides: object) -> Settings:

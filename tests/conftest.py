@@ -11,3 +11,10 @@ import importlib.util
 UNDER_BROWNIE = importlib.util.find_spec("brownie") is not None
 collect_ignore = [] if UNDER_BROWNIE else ["contracts"]
 pytest_plugins = [] if UNDER_BROWNIE else ["tests.support.fixtures"]
+
+if not UNDER_BROWNIE:
+    # The test session is an entry point like the command line: renders run on the canonical
+    # path, pinned before any test module (or plugin) loads torch.
+    from generator.runtime import pin_process_environment
+
+    pin_process_environment()

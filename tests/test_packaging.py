@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,10 +21,26 @@ TOKEN_HASH = "0x" + "5e" * 32
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of the working tree, built in a copy of it (setuptools writes build/ where it
+    builds; the checkout's build/ is brownie's)."""
+    source = tmp_path_factory.mktemp("source")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    for name in filter(None, listed.split("\0")):
+        if name.startswith(("generator/", "indexer/")) or name in ("pyproject.toml", "README.md"):
+            target = source / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if (REPO_ROOT / name).is_file():
+                shutil.copy2(REPO_ROOT / name, target)
+    built_app = REPO_ROOT / "indexer" / "web" / "dist"  # built by `make install`, not tracked
+    if built_app.is_dir():
+        shutil.copytree(built_app, source / "indexer" / "web" / "dist")
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(REPO_ROOT)],
+         "-w", str(out), str(source)],
         check=True, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     (found,) = out.glob("styleledger-*.whl")

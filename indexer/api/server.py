@@ -34,6 +34,9 @@ def run(host: str, port: int, workers: int, log_level: str, access_log: bool) ->
 
     import uvicorn
 
+    from generator.runtime import pin_process_environment
+
+    pin_process_environment()  # previews render on the canonical path
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # previews load local model folders only
 
     uvicorn.run(

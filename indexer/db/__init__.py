@@ -1,21 +1,3 @@
-"""StyleLedger's database: one declarative base, chain tables (models.py) and the ledger's."""
-
-from indexer.db.base import (
-    Base,
-    DatabaseURLError,
-    make_engine,
-    make_session_factory,
-    sum_wei,
-    transaction,
-)
-from indexer.db.types import Wei
-
-__all__ = [
-    "Base",
-    "DatabaseURLError",
-    "Wei",
-    "make_engine",
-    "make_session_factory",
-    "sum_wei",
-    "transaction",
-]
+"""StyleLedger's database: one declarative base (base.py), the exact wei type (types.py), the
+chain's and the ledger's tables (models/), queries "as of a log position" (queries.py), named
+locks (locks.py) and the Alembic migrations (migrate.py, migrations/)."""

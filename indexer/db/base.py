@@ -13,40 +13,32 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from indexer.errors import DatabaseURLError
+from indexer.settings import normalise_database_url
 
 
 class Base(DeclarativeBase):
     """Declarative base of every StyleLedger table (chain projections and the ledger alike)."""
 
 
-def normalise_url(url: str) -> str:
-    """Check ``url`` and pick psycopg 3 for bare ``postgresql://`` URLs; DatabaseURLError if bad."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseURLError(f"not a database URL: {url!r}") from exc
-    backend = parsed.get_backend_name()
-    if backend == "postgresql" and parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    elif backend not in {"sqlite", "postgresql"}:
-        raise DatabaseURLError(
-            f"unsupported database {backend!r} in {url!r}: use sqlite:///path/to/file.sqlite "
-            "or postgresql+psycopg://user:password@host/dbname"
-        )
-    return parsed.render_as_string(hide_password=False)
+def _is_uri(database: str) -> bool:
+    """SQLite's ``file:`` URIs (``sqlite:///file:path?mode=ro&uri=true``) name a file by URI."""
+    return database.startswith("file:")
+
+
+def sqlite_path(database: str) -> Path:
+    """The file a SQLite database name points at (plain path or ``file:`` URI)."""
+    return Path(database.removeprefix("file:").split("?", 1)[0]).expanduser()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``: SQLite with WAL, a busy timeout and foreign keys; PostgreSQL via psycopg."""
-    url = normalise_url(url)
+    url = normalise_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if parsed.database and parsed.database != ":memory:" and not _is_uri(parsed.database):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from indexer.db.base import make_engine
+from indexer.db.locks import exclusive
 from indexer.errors import DatabaseError, DatabaseURLError
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "migrations" / "alembic.ini"
@@ -29,44 +26,19 @@ def upgrade_database(target: str | Engine, revision: str = "heads") -> None:
     """Run every migration up to ``revision`` on a URL or an engine (idempotent).
 
     Processes that start together on a fresh database (``index`` and ``render-worker``, two
-    ``db upgrade``) take turns: PostgreSQL holds an advisory lock for the migration's
-    transaction, SQLite an exclusive lock on a file beside the database. The second finds the
+    ``db upgrade``) take turns: PostgreSQL holds an advisory lock during the migration, SQLite
+    an exclusive lock on a file beside the database (``indexer.db.locks``). The second finds the
     schema at the newest revision and does nothing.
     """
     engine = make_engine(target) if isinstance(target, str) else target
     try:
-        with _migration_lock(engine), engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        with exclusive(engine, "migrate"), engine.begin() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     finally:
         if isinstance(target, str):
             engine.dispose()
-
-
-# pg_advisory_xact_lock's key for migrations: the first 8 bytes of sha256("styleledger-migrate").
-_PG_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"styleledger-migrate").digest()[:8], "big", signed=True
-)
-
-
-@contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """An exclusive lock for SQLite files (``<database>.migrate.lock``); PostgreSQL locks inside
-    the migration's own transaction."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_database(url: str) -> Engine:

@@ -9,7 +9,8 @@ import typer
 
 from indexer import console
 from indexer.db.base import make_session_factory
-from indexer.errors import ChainError, StyleLedgerError
+from indexer.db.locks import exclusive
+from indexer.errors import ChainError, NothingToSettle
 
 SETTLER_KEY_ENV = "STYLELEDGER_SETTLER_KEY"
 
@@ -64,18 +65,24 @@ def settle(
                 raise console.fail(exc) from exc
             except ValueError as exc:
                 raise console.fail(f"{SETTLER_KEY_ENV} is not a private key: {exc}") from exc
-        with factory() as session:
-            summary = st.settle(
-                session,
-                poster=poster,
-                platform=dep.platform or "",
-                default_bps=dep.platform_bps,
-                as_of_block=as_of_block,
-                uri=uri,
-            )
+        with (
+            console.one_line_errors(settings),
+            exclusive(engine, "settle", wait=False),  # a second settle says so and stops
+            factory() as session,
+        ):
+            try:
+                summary = st.settle(
+                    session,
+                    poster=poster,
+                    platform=dep.platform or "",
+                    default_bps=dep.platform_bps,
+                    as_of_block=as_of_block,
+                    uri=uri,
+                )
+            except NothingToSettle as exc:
+                typer.echo(str(exc))  # a scheduled settle with nothing new is not an alarm
+                return
             left = st.unsettled_summary(session, summary.as_of_block)
-    except StyleLedgerError as exc:
-        raise console.fail(exc) from exc
     finally:
         engine.dispose()
     verb = "resumed" if summary.resumed else "built"

@@ -57,7 +57,7 @@ from indexer.db.models.ledger import (
     LedgerEntry,
 )
 from indexer.db.queries import platform_bps_at, platform_recipient_at
-from indexer.errors import ReorgBelowSettlementError, SettlementError
+from indexer.errors import NothingToSettle, ReorgBelowSettlementError, SettlementError
 from indexer.ledger.merkle import StandardMerkleTree
 from indexer.ledger.money import split_royalty
 from indexer.ledger.posting import Checkpoint, RootPoster, _no_checkpoint, post_epoch
@@ -211,7 +211,7 @@ def cumulative_entitlements(session: Session, epoch: int) -> dict[str, int]:
 def build_tree(entitlements: dict[str, int]) -> StandardMerkleTree:
     """The epoch's tree: one ``(account, cumulative)`` leaf per account, given in account order."""
     if not entitlements:
-        raise SettlementError("nothing to settle: no account is entitled to anything yet")
+        raise NothingToSettle("nothing to settle: no account is entitled to anything yet")
     return StandardMerkleTree.of(sorted(entitlements.items()))
 
 
@@ -345,7 +345,7 @@ def build_epoch(
         .limit(1)
     )
     if previous == tree.root:
-        raise SettlementError(
+        raise NothingToSettle(
             f"nothing new to settle up to block {as_of_block}: the tree is the last epoch's"
         )
     return store_epoch(session, number, tree, as_of_block=as_of_block, uri=uri)
@@ -395,7 +395,13 @@ def settle(
     pending = unfinished_epoch(session) if poster is not None else None
     resumed = pending is not None
     if pending is None:
-        block = default_as_of_block(session) if as_of_block is None else as_of_block
+        indexed = default_as_of_block(session)
+        if as_of_block is not None and as_of_block > indexed:
+            raise SettlementError(
+                f"--as-of-block {as_of_block} is beyond the indexed head {indexed}: mints there "
+                "are not known yet (run `styleledger index`, or settle up to the indexed head)"
+            )
+        block = indexed if as_of_block is None else as_of_block
         number = last_epoch_number(session) + 1
         if poster is not None:
             number = max(number, poster.last_posted_epoch() + 1)

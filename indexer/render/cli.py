@@ -66,8 +66,8 @@ def render_worker(
             bar.refresh()
 
     try:
-        with console.sigterm_as_interrupt():  # the claimed job is given back, not left leased
-            worker.run(once=once, on_progress=progress)
+        with console.one_line_errors(settings), console.sigterm_as_interrupt():
+            worker.run(once=once, on_progress=progress)  # SIGTERM gives the claimed job back
     except KeyboardInterrupt:
         pass
     finally:

@@ -73,31 +73,36 @@ def index(
         on_progress=bar.update,
     )
     try:
-        if once or until is not None:
-            done = syncer.run_once(until)
-            bar.close()
-            if done.next_block == done.first_block and not done.reorgs:
-                typer.echo(
-                    f"up to date: chain {dep.chain_id} indexed to block {done.next_block - 1}"
-                )
+        with console.one_line_errors(settings):
+            if once or until is not None:
+                _catch_up(syncer, dep.chain_id, bar, until)
             else:
-                typer.echo(
-                    f"indexed blocks {done.first_block}..{done.next_block - 1} of chain "
-                    f"{dep.chain_id}: {done.logs} logs, {done.chunks} chunks, {done.reorgs} reorgs"
-                )
-            return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            syncer.follow(settings.poll_interval, stop)
-        except KeyboardInterrupt:
-            stop.set()
-        bar.close()
-    except ChainError as exc:
-        bar.close()
-        raise console.fail(exc) from exc
+                _follow(syncer, settings.poll_interval)
     finally:
+        bar.close()
         engine.dispose()
+
+
+def _catch_up(syncer: Syncer, chain_id: int, bar: _ProgressBar, until: int | None) -> None:
+    done = syncer.run_once(until)
+    bar.close()
+    if done.next_block == done.first_block and not done.reorgs:
+        typer.echo(f"up to date: chain {chain_id} indexed to block {done.next_block - 1}")
+        return
+    typer.echo(
+        f"indexed blocks {done.first_block}..{done.next_block - 1} of chain {chain_id}: "
+        f"{done.logs} logs, {done.chunks} chunks, {done.reorgs} reorgs"
+    )
+
+
+def _follow(syncer: Syncer, poll_interval: float) -> None:
+    """Follow the chain until SIGTERM or Ctrl-C (the chunk being written is finished first)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        syncer.follow(poll_interval, stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 class _ProgressBar:

@@ -11,20 +11,19 @@ from indexer.api.schemas import (
 )
 from indexer.db.models.chain import (
     SyncCursor,
+    Token,
 )
-from indexer.db.models.ledger import (
-    JobStatus,
-    RenderJob,
-)
+from indexer.db.models.ledger import Render
 
 
 def health(session: Session, chain_id: int | None, chain_head: int | None) -> Health:
     try:
         cursor = session.scalars(select(SyncCursor).limit(1)).first()
+        # every minted token not rendered yet waits, whether a worker queued its job yet or not
         depth = session.scalar(
             select(func.count())
-            .select_from(RenderJob)
-            .where(RenderJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+            .select_from(Token)
+            .where(~Token.token_id.in_(select(Render.token_id)))
         )
         database = "ok"
     except SQLAlchemyError:

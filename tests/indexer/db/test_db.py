@@ -10,10 +10,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from indexer.db.base import Base, DatabaseURLError, make_engine, normalise_url, sum_wei
+from indexer.db.base import Base, make_engine, sum_wei
 from indexer.db.migrate import is_up_to_date, upgrade_database
 from indexer.db.models.chain import Claim
 from indexer.db.types import UINT256_MAX
+from indexer.errors import DatabaseURLError
+from indexer.settings import normalise_database_url as normalise_url
 
 
 def test_migrations_create_exactly_the_models(db_engine: Engine):
