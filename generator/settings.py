@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from generator.limits import MAX_GUIDANCE, MAX_PROMPT_BYTES, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from generator.models import CONFIG_FILE, normalize_model_id
 from generator.models import model_id as model_id_of
 from generator.seeding import SCHEDULERS, SchedulerName
 from generator.words import prompt_words
 
-MAX_STEPS = 1000
-MAX_SIDE = 4096
+__all__ = ["MAX_SIDE", "MAX_STEPS", "RenderSettings"]
 
 
 class RenderSettings(BaseModel):
@@ -62,8 +62,13 @@ class RenderSettings(BaseModel):
     @field_validator("prompt")
     @classmethod
     def _prompt(cls, v: str) -> str:
+        size = len(v.encode("utf-8"))
+        if size > MAX_PROMPT_BYTES:
+            raise ValueError(f"prompt must be at most {MAX_PROMPT_BYTES} bytes (UTF-8), got {size}")
         if not prompt_words(v):
-            raise ValueError(f"prompt must contain at least one word ([a-z0-9-] run), got {v!r}")
+            raise ValueError(
+                f"prompt must contain at least one word (an ASCII letter or digit), got {v!r}"
+            )
         return v
 
     @field_validator("model_id")
@@ -81,15 +86,17 @@ class RenderSettings(BaseModel):
     @field_validator("guidance")
     @classmethod
     def _guidance(cls, v: float) -> float:
-        if not (math.isfinite(v) and 0.0 <= v <= 100.0):
-            raise ValueError(f"guidance must be a finite number in [0, 100], got {v}")
+        if not (math.isfinite(v) and 0.0 <= v <= MAX_GUIDANCE):
+            raise ValueError(f"guidance must be a finite number in [0, {MAX_GUIDANCE}], got {v}")
         return v
 
     @field_validator("width", "height")
     @classmethod
     def _side(cls, v: int) -> int:
-        if not 8 <= v <= MAX_SIDE:
-            raise ValueError(f"image sides must be between 8 and {MAX_SIDE} pixels, got {v}")
+        if not MIN_SIDE <= v <= MAX_SIDE:
+            raise ValueError(
+                f"image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels, got {v}"
+            )
         return v
 
     @field_validator("scheduler", mode="before")

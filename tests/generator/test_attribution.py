@@ -109,8 +109,9 @@ def test_ppm_shares_rejects_bad_input(bad):
 
 
 def test_prompt_words_rule():
+    """docs/words.md: letter runs and single digits (was: [a-z0-9-] runs, see issue 12)."""
     words = [w for w, _, _ in attr.prompt_words("Red ZIG-ZAG, on_blue 3d!")]
-    assert words == ["red", "zig-zag", "on", "blue", "3d"]
+    assert words == ["red", "zig", "zag", "on", "blue", "3", "d"]
 
 
 def test_sub_word_tokens_merge_into_words():
@@ -126,13 +127,18 @@ def test_sub_word_tokens_merge_into_words():
 
 
 @pytest.mark.skipif(not CLIP_TOKENIZER.is_dir(), reason="CLIP tokenizer not built yet")
-def test_hyphenated_word_is_one_word_with_clip_bpe():
+def test_glued_characters_are_tokens_of_their_own_with_clip_bpe():
+    """CLIP splits `zig-zag`, `checks1`, `checks.` where docs/words.md does: every token of a
+    word is that word's alone, and the glued characters are tokens of no word or of their own."""
     from transformers import CLIPTokenizer
 
-    tokens = attr.prompt_tokens(CLIPTokenizer.from_pretrained(CLIP_TOKENIZER), "red zig-zag circle")
-    zigzag = [t.text for t in tokens if t.word == "zig-zag"]
-    assert len(zigzag) >= 2 and "".join(zigzag) == "zig-zag"
-    assert {t.word for t in tokens} == {"red", "zig-zag", "circle"}
+    tokenizer = CLIPTokenizer.from_pretrained(CLIP_TOKENIZER)
+    tokens = attr.prompt_tokens(tokenizer, "red zig-zag checks1 checks. circle")
+    assert [(t.text, t.word) for t in tokens if t.word in (None, "1")] == [
+        ("-", None), ("1", "1"), (".", None)
+    ]  # fmt: skip
+    assert "".join(t.text for t in tokens if t.word == "checks") == "checkschecks"
+    assert {t.word for t in tokens} == {"red", "zig", "zag", "checks", "1", "circle", None}
 
 
 # ------------------------------------------------------------------ capture on a real UNet
