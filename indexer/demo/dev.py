@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,8 @@ def run_dev(options: DevOptions, say: Any = print) -> None:
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, interrupt)  # stop everything as Ctrl-C does
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)  # stop everything as Ctrl-C does
     try:
         anvil = start_anvil(
             "--state", str(state / "anvil.json"), "--state-interval", "5",
