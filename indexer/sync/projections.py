@@ -256,6 +256,7 @@ def on_project_created(p: Projector, log: DecodedLog) -> None:
         price=a["price"],
         max_supply=a["maxSupply"],
         active=True,
+        moderated=False,
         preview_mint=a["previewMint"],
         royalty_receiver=None,
         royalty_bps=0,
@@ -461,6 +462,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("ArtCore", "ProjectPriceUpdated"): _project_change(price="price"),
     ("ArtCore", "ProjectMaxSupplyUpdated"): _project_change(max_supply="maxSupply"),
     ("ArtCore", "ProjectActiveUpdated"): _project_change(active="active"),
+    ("ArtCore", "ProjectModerated"): _project_change(moderated="moderated"),
     ("ArtCore", "ProjectPreviewMintUpdated"): _project_change(preview_mint="previewMint"),
     ("ArtCore", "ProjectRoyaltyUpdated"): _project_change(
         royalty_receiver="receiver", royalty_bps="bps"

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -234,7 +235,9 @@ class _ProjectState:
     scheduler: Mapped[str] = mapped_column(String(64))
     price: Mapped[int] = mapped_column(Wei)
     max_supply: Mapped[int] = mapped_column(Wei)
-    active: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)  # the author's flag (ProjectActiveUpdated)
+    # the owner's moderation pause (ProjectModerated): a project mints when active and not this
+    moderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     preview_mint: Mapped[bool] = mapped_column(Boolean)
     # the EIP-2981 receiver clone and rate (set by ProjectRoyaltyUpdated right after creation)
     royalty_receiver: Mapped[str | None] = mapped_column(String(42))
@@ -254,6 +257,7 @@ PROJECT_STATE_FIELDS = (
     "price",
     "max_supply",
     "active",
+    "moderated",
     "preview_mint",
     "royalty_receiver",
     "royalty_bps",
