@@ -12,8 +12,12 @@ identical-shape transactions, base cost of 21,000 included.
 * gas_mint_with_seed: ArtCore.mintWithSeed, seeds counted up from 0 by one collector (they share a
   256-seed bitmap word: the preview page's way).
 * gas_mint_with_seed_new_word: mintWithSeed with a seed in a word of the bitmap not used yet.
+* gas_mint_with_randomizer: ArtCore.mint as gas_mint, with the reference BlockhashRandomizer
+  plugged in (the pluggable-randomizer path: an external call for the hash).
 * gas_claim_65536: the first claim of an account, by itself, with a 16-hash proof from a
   2^16-leaf tree built by indexer/merkle.py, paying 0.01-0.1 ether.
+* gas_claim_repeat: a later cumulative claim of the same accounts against the next epoch's
+  2^16-leaf tree (their `claimed` slot already set: 1inch's cumulative drop measures 58,716).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import random
 import statistics
 
-from brownie import ArtCore, PayoutDistributor, StyleRegistry, accounts
+from brownie import ArtCore, BlockhashRandomizer, PayoutDistributor, StyleRegistry, accounts
 from eth_utils import keccak
 
 from bench.results import record
@@ -44,6 +48,22 @@ def funded_accounts(funder, label: str, count: int) -> list:
     for account in fresh:
         funder.transfer(account, 10**18)
     return fresh
+
+
+def claim_epoch(core, distributor, settler, epoch, values, amounts, claimants, paid, settled):
+    """Mint enough to fund the tree of `values`, post it as `epoch`, claim for every claimant."""
+    tree = StandardMerkleTree.of(values)
+    total = sum(a for _, a in values)
+    for _ in range(-(-(total - settled) // (PRICE * 9 // 10))):
+        core.mint(1, paid)
+    distributor.postRoot(epoch, tree.root, total, "bench", {"from": settler})
+    claims = []
+    for claimant in claimants:
+        amount = amounts[str(claimant)]
+        proof = tree.proof((str(claimant), amount))
+        assert len(proof) == 16
+        claims.append(distributor.claim(claimant, amount, proof, {"from": claimant}))
+    return claims
 
 
 def main() -> None:
@@ -74,6 +94,12 @@ def main() -> None:
     newcomers = funded_accounts(owner, "collector", ROUNDS)
     first_tokens = [core.mint(1, {"from": c, "value": PRICE}) for c in newcomers]
 
+    # mint through the pluggable randomizer (the reference one: the same rule, one external call)
+    core.setRandomizer(BlockhashRandomizer.deploy(tx_from), tx_from)
+    core.mint(1, paid)
+    randomized = [core.mint(1, paid) for _ in range(ROUNDS)]
+    core.setRandomizer("0x" + "00" * 20, tx_from)
+
     # mintWithSeed: seeds 0, 1, 2... share one bitmap word; seeds 256*k open new words
     core.mintWithSeed(1, 0, paid)
     seeded = [core.mintWithSeed(1, seed, paid) for seed in range(1, ROUNDS + 1)]
@@ -86,17 +112,13 @@ def main() -> None:
     filler = TREE_LEAVES - len(amounts)
     values = [(str(c), a) for c, a in amounts.items()]
     values += [("0x" + rng.randbytes(20).hex(), rng.randrange(1, 10**9)) for _ in range(filler)]
-    tree = StandardMerkleTree.of(values)
+    claims = claim_epoch(core, distributor, settler, 1, values, amounts, claimants, paid, 0)
     total = sum(a for _, a in values)
-    for _ in range(-(-total // (PRICE * 9 // 10))):
-        core.mint(1, paid)
-    distributor.postRoot(1, tree.root, total, "bench", {"from": settler})
-    claims = []
-    for claimant in claimants:
-        amount = amounts[str(claimant)]
-        proof = tree.proof((str(claimant), amount))
-        assert len(proof) == 16
-        claims.append(distributor.claim(claimant, amount, proof, {"from": claimant}))
+
+    # a later cumulative claim: epoch 2 adds to every claimant's entitlement
+    later = {account: amount + rng.randrange(10**15, 10**16) for account, amount in amounts.items()}
+    values2 = [(a, later.get(a, v)) for a, v in values]
+    repeats = claim_epoch(core, distributor, settler, 2, values2, later, claimants, paid, total)
 
     figures = {
         "gas_register_style": mean_gas(register),
@@ -104,7 +126,9 @@ def main() -> None:
         "gas_mint_first_token": mean_gas(first_tokens),
         "gas_mint_with_seed": mean_gas(seeded),
         "gas_mint_with_seed_new_word": mean_gas(new_words),
+        "gas_mint_with_randomizer": mean_gas(randomized),
         "gas_claim_65536": mean_gas(claims),
+        "gas_claim_repeat": mean_gas(repeats),
     }
     record(figures)
     width = max(map(len, figures))
