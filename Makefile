@@ -35,11 +35,12 @@ install: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed .solcx/s
          $(WEB_DIST)
 
 # torch first, from the CPU wheel on disk: a bare `torch` requirement would pull CUDA packages.
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins the canonical render environment (what the pixels depend on).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
 
 $(BVENV)/.installed:

@@ -132,9 +132,14 @@ class RenderResult:
         return rec
 
 
+# What the pixels and the shares depend on, as the render record names it (constraints.txt pins
+# them; tests/generator/test_environment.py holds the two together).
+CANONICAL_PACKAGES = ("torch", "numpy", "diffusers", "transformers", "tokenizers", "safetensors")
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in ("torch", "diffusers", "transformers", "numpy", "styleledger"):
+    for name in (*CANONICAL_PACKAGES, "styleledger"):
         try:
             out[name] = dist_version(name)
         except PackageNotFoundError:

@@ -64,9 +64,7 @@ class LogEmitter:
         payload = bytes([len(topics)]) + b"".join(topics) + abi_encode(data_types, data_values)
         return "0x" + payload.hex()
 
-    def emit(
-        self, event: str, *, sender: str | None = None, wait: bool = True, **args: Any
-    ) -> str:
+    def emit(self, event: str, *, sender: str | None = None, wait: bool = True, **args: Any) -> str:
         """Send the transaction; returns its hash once it is mined (``wait``). anvil answers
         ``eth_sendTransaction`` before its automine has made the block: a head read right after
         could miss it."""

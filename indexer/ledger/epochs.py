@@ -298,14 +298,20 @@ def reopen_vetoed(session: Session) -> list[int]:
     return numbers
 
 
-def default_as_of_block(session: Session) -> int:
-    """The last block the sync has indexed (its cursor)."""
+def indexed_head(session: Session) -> int | None:
+    """The last block the sync has indexed (its cursor), None before the first sync."""
     from indexer.db.models.chain import SyncCursor
 
     next_block = session.scalar(select(func.max(SyncCursor.next_block)))
-    if next_block is None:
+    return None if next_block is None else int(next_block) - 1
+
+
+def default_as_of_block(session: Session) -> int:
+    """The last block the sync has indexed: what an epoch settles by default."""
+    head = indexed_head(session)
+    if head is None:
         raise SettlementError("the chain has not been indexed yet: run `styleledger index` first")
-    return int(next_block) - 1
+    return head
 
 
 def build_epoch(
@@ -395,13 +401,13 @@ def settle(
     pending = unfinished_epoch(session) if poster is not None else None
     resumed = pending is not None
     if pending is None:
-        indexed = default_as_of_block(session)
-        if as_of_block is not None and as_of_block > indexed:
+        block = default_as_of_block(session) if as_of_block is None else as_of_block
+        indexed = indexed_head(session)
+        if indexed is not None and block > indexed:
             raise SettlementError(
-                f"--as-of-block {as_of_block} is beyond the indexed head {indexed}: mints there "
+                f"--as-of-block {block} is beyond the indexed head {indexed}: mints there "
                 "are not known yet (run `styleledger index`, or settle up to the indexed head)"
             )
-        block = indexed if as_of_block is None else as_of_block
         number = last_epoch_number(session) + 1
         if poster is not None:
             number = max(number, poster.last_posted_epoch() + 1)

@@ -11,7 +11,6 @@ from tqdm import tqdm
 
 from indexer import console
 from indexer.db.base import make_session_factory
-from indexer.errors import ChainError, StyleLedgerError
 
 DatabaseOpt = Annotated[str | None, typer.Option(help="Database URL [STYLELEDGER_DATABASE_URL].")]
 DeploymentOpt = Annotated[
@@ -81,9 +80,6 @@ def render_worker(
         raise typer.Exit(code=1)
 
 
-VERIFY_EXITS = {"identical": 0, "within_tolerance": 3, "different": 1}
-
-
 def verify(
     token_id: Annotated[
         int | None, typer.Argument(help="The token to re-render and check.")
@@ -105,16 +101,42 @@ def verify(
     data_dir: DataDirOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Re-render a token from chain data; compare pixel hash and shares with the stored record.
+    """Re-render a token and compare its pixels and its shares with the recorded ones.
 
-    With --record instead of TOKEN_ID: re-render a record.json written by `styleledger render`
-    (exit 0 identical, 3 within tolerance, 1 different).
+    TOKEN_ID: the token as the indexer rendered it (its hash and project from chain data, its
+    image, pixel hash and shares from the database). --record FILE instead: a record.json
+    written by `styleledger render` (--image: the image it wrote, for the tolerance check).
+
+    Exit codes, the same in both modes: 0 identical; 3 within tolerance (off the canonical
+    float path: pixels within 2 levels on at most 0.1 % of them, shares within 100 ppm a
+    word); 1 different; 2 bad input (a missing or malformed file, an unknown token).
     """
     if record is not None:
-        _verify_record(record, image, model_dir)
-        return
-    if token_id is None:
+        result = _verify_record(record, image, model_dir)
+    elif token_id is None:
         raise console.fail("give a TOKEN_ID (or --record record.json)")
+    else:
+        result = _verify_token(token_id, rpc_url, database_url, data_dir)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        for line in describe(result, f"token {token_id}" if record is None else str(record)):
+            typer.echo(line)
+    raise typer.Exit(code=result.exit_code)
+
+
+def _verify_record(record: Path, image: Path | None, model_dir: Path | None):
+    from generator.verification import verify_record
+
+    try:
+        return verify_record(record, reference=image, model_dir=model_dir)
+    except (ValueError, LookupError, OSError) as exc:
+        raise console.fail(exc) from exc
+
+
+def _verify_token(
+    token_id: int, rpc_url: str | None, database_url: str | None, data_dir: Path | None
+):
     from indexer.render.verify import chain_token_hash, verify_token
 
     settings = console.settings(rpc_url=rpc_url, database_url=database_url, data_dir=data_dir)
@@ -122,51 +144,53 @@ def verify(
     factory = make_session_factory(engine)
     chain_hash = None
     try:
-        if rpc_url is not None:
-            from indexer.chain.connection import open_chain
+        with console.one_line_errors(settings):
+            if rpc_url is not None:
+                from indexer.chain.connection import open_chain
 
-            try:
                 w3, dep = open_chain(
                     settings.rpc_url, settings.deployment, timeout=settings.rpc_timeout
                 )
-            except ChainError as exc:
-                raise console.fail(exc) from exc
-            core = dep.contracts["ArtCore"]
-            chain_hash = chain_token_hash(w3, core.address, core.abi, token_id)
-        with factory() as session:
-            result = verify_token(
-                session,
-                token_id,
-                data_dir=settings.data_dir,
-                model_paths=settings.model_paths,
-                chain_hash=chain_hash,
-            )
-    except StyleLedgerError as exc:
-        raise console.fail(exc) from exc
+                core = dep.contracts["ArtCore"]
+                chain_hash = chain_token_hash(w3, core.address, core.abi, token_id)
+            with factory() as session:
+                return verify_token(
+                    session,
+                    token_id,
+                    data_dir=settings.data_dir,
+                    model_paths=settings.model_paths,
+                    chain_hash=chain_hash,
+                )
     finally:
         engine.dispose()
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        typer.echo(
-            f"token {token_id}: pixels {result.verdict} ({result.actual_pixel_hash}), "
-            f"shares {'match' if result.shares_match else 'DIFFER'}"
+
+
+def describe(result, what: str) -> list[str]:
+    """A verification in a few lines: the verdict, the pixels' figures, the shares that moved."""
+    p = result.pixels
+    lines = [f"{what}: {result.verdict.replace('_', ' ')}"]
+    lines.append(f"  pixels {p.verdict.replace('_', ' ')}: {p.reason}")
+    if p.verdict != "identical":
+        lines.append(f"    expected {p.expected_pixel_hash}\n    actual   {p.actual_pixel_hash}")
+    if p.max_abs_delta is not None and p.verdict != "identical":
+        lines.append(
+            f"    max |delta| {p.max_abs_delta} levels on {p.pixels_off} of {p.total_pixels} "
+            f"pixels ({p.fraction_off:.4%})"
         )
-        if not result.shares_match:
-            typer.echo(f"  stored {result.stored_ppm}\n  actual {result.actual_ppm}")
-    if not result.ok:
-        raise typer.Exit(code=1)
-
-
-def _verify_record(record: Path, image: Path | None, model_dir: Path | None) -> None:
-    from generator.verification import verify_record
-
-    try:
-        check = verify_record(record, reference=image, model_dir=model_dir)
-    except (ValueError, LookupError, FileNotFoundError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    typer.echo(json.dumps(check.to_dict(), indent=2))
-    raise typer.Exit(VERIFY_EXITS[check.verdict])
+    if result.shares is not None:
+        sh = result.shares
+        lines.append(f"  shares {sh.verdict.replace('_', ' ')}: {sh.reason}")
+        for word, delta in sh.deltas.items():
+            lines.append(
+                f"    {word:<16} recorded {sh.recorded_ppm.get(word, 0):>9,} ppm  "
+                f"re-rendered {sh.actual_ppm.get(word, 0):>9,} ppm  ({delta:+,})"
+            )
+    wei = getattr(result, "wei", None)  # token mode: the sale recomputed from the shares
+    if wei is not None:
+        lines.append(f"  wei {'as booked' if wei.matches else 'DIFFER'}: {wei.reason}")
+        lines += [f"    {line} {delta:+,} wei" for line, delta in wei.deltas.items()]
+    lines += [f"  note: {note}" for note in result.notes]
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -12,36 +12,84 @@ stood at the mint (indexed from the project's events). The answer compares
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.db.models.ledger import Attribution, Render
+from generator.verification import (
+    EXIT_CODES,
+    ShareCheck,
+    Verdict,
+    Verification,
+    as_pixels,
+    compare_pixels,
+    compare_shares,
+    worst,
+)
+from indexer.db.models.ledger import Attribution, LedgerEntry, Render
 from indexer.errors import RenderJobError, VerifyError
-from indexer.render.inputs import load_render_input
+from indexer.ledger.money import Role
+from indexer.render.inputs import RenderInput, load_render_input
+from indexer.render.worker import book_sale
+
+
+@dataclass
+class WeiCheck:
+    """The sale's creator-pool lines recomputed from the re-rendered shares (the platform's cut
+    does not depend on them) against the stored ledger lines."""
+
+    matches: bool
+    deltas: dict[str, int]  # "role account [style]" -> recomputed - stored, where they differ
+    reason: str
 
 
 @dataclass
 class TokenVerification:
+    """The pixels and the shares of a re-render against the stored render; ``verdict`` is the
+    worse of the two (generator.verification's rules)."""
+
     token_id: int
     token_hash: str
-    verdict: str  # identical | within_tolerance | different
-    expected_pixel_hash: str
-    actual_pixel_hash: str
-    shares_match: bool
-    stored_ppm: dict[str, int]
-    actual_ppm: dict[str, int]
-    pixel_figures: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict
+    pixels: Verification
+    shares: ShareCheck
+    wei: WeiCheck
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def expected_pixel_hash(self) -> str:
+        return self.pixels.expected_pixel_hash
+
+    @property
+    def actual_pixel_hash(self) -> str:
+        return self.pixels.actual_pixel_hash
+
+    @property
+    def shares_match(self) -> bool:
+        return self.shares.verdict == "identical"
 
     @property
     def ok(self) -> bool:
-        return self.verdict != "different" and self.shares_match
+        return self.verdict != "different"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        return {
+            "token_id": self.token_id,
+            "token_hash": self.token_hash,
+            "verdict": self.verdict,
+            "ok": self.ok,
+            "pixels": self.pixels.to_dict(),
+            "shares": self.shares.to_dict(),
+            "wei": asdict(self.wei),
+            "notes": self.notes,
+        }
 
 
 def chain_token_hash(
@@ -62,7 +110,6 @@ def verify_token(
 ) -> TokenVerification:
     """Re-render ``token_id`` and compare pixels and shares with the stored render."""
     from generator import find_model, render
-    from generator.verification import as_pixels, compare_pixels
 
     try:
         inp = load_render_input(session, token_id)
@@ -83,24 +130,63 @@ def verify_token(
     settings = inp.settings
     model_dir = find_model(settings.model_id, model_paths)
     result = render(settings, inp.token_hash, model_dir=model_dir, attribute=True)
+    notes: list[str] = []
+    reference, unreadable = None, None
     reference_path = data_dir / stored.image_path
-    reference = as_pixels(reference_path) if reference_path.is_file() else None
-    pixels = compare_pixels(stored.pixel_hash, result.pixels, reference)
+    if not reference_path.is_file():
+        notes.append(f"the stored image {reference_path} is missing: the pixel hash alone decides")
+    else:
+        try:
+            reference = as_pixels(reference_path)
+        except (OSError, ValueError) as exc:  # PIL: it is not an image any more
+            unreadable = f"the stored image {reference_path} was altered: it cannot be read ({exc})"
+    pixels = compare_pixels(stored.pixel_hash.lower(), result.pixels, reference)
+    if unreadable is not None:
+        pixels = replace(pixels, verdict="different", reason=unreadable)
     actual_ppm = {f.word: f.ppm for f in (result.attribution.words if result.attribution else [])}
+    shares = compare_shares(stored_ppm, actual_ppm, pixels.verdict)
+    wei = compare_wei(session, inp, actual_ppm)
+    verdict = worst(pixels.verdict, shares.verdict)
+    if shares.verdict == "identical" and not wei.matches:
+        verdict = "different"  # same shares, other wei: the ledger lines were altered
     return TokenVerification(
         token_id=token_id,
         token_hash=inp.token_hash,
-        verdict=pixels.verdict,
-        expected_pixel_hash=stored.pixel_hash,
-        actual_pixel_hash=pixels.actual_pixel_hash,
-        shares_match=actual_ppm == stored_ppm,
-        stored_ppm=stored_ppm,
-        actual_ppm=actual_ppm,
-        pixel_figures={
-            "max_abs_delta": pixels.max_abs_delta,
-            "pixels_off": pixels.pixels_off,
-            "fraction_off": pixels.fraction_off,
-            "total_pixels": pixels.total_pixels,
-            "reason": pixels.reason,
-        },
+        verdict=verdict,
+        pixels=pixels,
+        shares=shares,
+        wei=wei,
+        notes=notes,
     )
+
+
+def _pool_lines(entries) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for e in entries:
+        role = str(getattr(e.role, "value", e.role))
+        if role == Role.PLATFORM.value:
+            continue
+        key = f"{role} {e.account}" + (f" style {e.style_id}" if e.style_id is not None else "")
+        lines[key] = lines.get(key, 0) + int(e.amount)
+    return lines
+
+
+def compare_wei(session: Session, inp: RenderInput, actual_ppm: dict[str, int]) -> WeiCheck:
+    """Recompute the token's sale with the money formula from ``actual_ppm`` and compare its
+    creator-pool lines with the ledger's."""
+    stored = _pool_lines(
+        session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.token_id == inp.token_id, LedgerEntry.kind == "sale"
+            )
+        )
+    )
+    recomputed = _pool_lines(book_sale(session, inp, actual_ppm, platform="").split.entries)
+    deltas = {
+        k: recomputed.get(k, 0) - stored.get(k, 0)
+        for k in sorted(set(stored) | set(recomputed))
+        if recomputed.get(k, 0) != stored.get(k, 0)
+    }
+    if not deltas:
+        return WeiCheck(True, {}, f"{sum(stored.values())} wei to creators, as booked")
+    return WeiCheck(False, deltas, "the recomputed wei differ from the booked ones")

@@ -13,6 +13,7 @@ the mint (``indexer.db.queries.resolve_keywords_at``); the money follows ``index
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from generator.words import assign_keywords, keyword_candidates, keyword_ppm
 from indexer.db.models.ledger import (
     Attribution,
     JobStatus,
@@ -34,7 +36,14 @@ from indexer.db.models.ledger import (
     Render,
 )
 from indexer.db.queries import platform_recipient_at, resolve_keywords_at
-from indexer.ledger.money import Role, StyleAtBlock, StyleStatus, WordShare, split_sale
+from indexer.ledger.money import (
+    Role,
+    Split,
+    StyleAtBlock,
+    StyleStatus,
+    WordShare,
+    split_sale,
+)
 from indexer.render import jobs
 from indexer.render.inputs import RenderInput, load_render_input
 
@@ -77,11 +86,22 @@ class RenderOutput:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed into place; the
+    temporary file removed if writing fails, e.g. on a full disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# The data directory, not the job, is at fault: the worker stops (its job given back, no try
+# counted) rather than failing every job at render speed.
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES})
 
 
 def render_token(
@@ -124,18 +144,41 @@ def render_token(
 # ─────────────────────────────────────────── writing ─────────────────────────────────────────────
 
 
-def write_results(
-    session: Session, inp: RenderInput, out: RenderOutput, *, platform: str, worker_id: str
-) -> None:
-    """Store the render, its attribution and its sale's ledger entries (caller's transaction)."""
-    shares = [WordShare(w.word, w.ppm) for w in out.words]
-    styles = styles_at_mint(session, (s.word for s in shares), inp.pos)
+@dataclass(frozen=True)
+class Booking:
+    """A sale as the money formula books it: the styles its words named at the mint, which
+    keyword each word spells (docs/words.md) and the split of its price."""
+
+    styles: dict[str, StyleAtBlock]
+    owner: dict[str, str]
+    split: Split
+
+
+def book_sale(
+    session: Session, inp: RenderInput, word_ppm: dict[str, int], *, platform: str
+) -> Booking:
+    """The one way a token's word shares become wei (the worker books it, ``verify`` recomputes
+    it): the words spelling a registered keyword pay it, summed (pop-art = pop + art)."""
+    prompt = inp.settings.prompt
+    styles = styles_at_mint(session, keyword_candidates(prompt), inp.pos)
+    owner = assign_keywords(prompt, styles)
+    merged = keyword_ppm(word_ppm, owner)
+    shares = [WordShare(unit, ppm) for unit, ppm in merged.items()]
     # The contract keeps a sale's platform cut for whoever is the recipient when it is withdrawn;
     # the ledger line names the recipient of the mint's time.
     recipient = platform_recipient_at(session, inp.pos, platform)
     split = split_sale(
         inp.price, inp.platform_bps, shares, styles, author=inp.author, platform=recipient
     )
+    return Booking(styles, owner, split)
+
+
+def write_results(
+    session: Session, inp: RenderInput, out: RenderOutput, *, platform: str, worker_id: str
+) -> None:
+    """Store the render, its attribution and its sale's ledger entries (caller's transaction)."""
+    booking = book_sale(session, inp, {w.word: w.ppm for w in out.words}, platform=platform)
+    styles, owner, split = booking.styles, booking.owner, booking.split
     session.execute(delete(Attribution).where(Attribution.token_id == inp.token_id))
     session.execute(delete(LedgerEntry).where(LedgerEntry.token_id == inp.token_id))
     session.execute(delete(Render).where(Render.token_id == inp.token_id))
@@ -153,7 +196,7 @@ def write_results(
         )
     )
     for w in out.words:
-        style = styles.get(w.word)
+        style = styles.get(owner.get(w.word, ""))
         session.add(
             Attribution(
                 token_id=inp.token_id,
@@ -229,18 +272,28 @@ class Worker:
         except _LeaseLost:
             log.warning("lost the lease on token %s: result discarded", token_id)
             return False
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            log.error("render of token %s failed: %s\n%s", token_id, reason, traceback.format_exc())
+        except OSError as exc:
+            if exc.errno not in _STORAGE_ERRNOS:
+                return self._failed(token_id, exc)
             with self.factory() as session, session.begin():
-                status = jobs.fail(
-                    session.connection(), token_id, self.worker_id, reason, max_tries=self.max_tries
-                )
-            if status == JobStatus.FAILED:
-                self.failed.append((token_id, reason))
-            return False
+                jobs.release(session.connection(), token_id, self.worker_id)
+            raise
+        except Exception as exc:
+            return self._failed(token_id, exc)
         self.rendered.append(token_id)
         return True
+
+    def _failed(self, token_id: int, exc: Exception) -> bool:
+        """Record a failed try of ``token_id`` (failed for good after ``max_tries``)."""
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error("render of token %s failed: %s\n%s", token_id, reason, traceback.format_exc())
+        with self.factory() as session, session.begin():
+            status = jobs.fail(
+                session.connection(), token_id, self.worker_id, reason, max_tries=self.max_tries
+            )
+        if status == JobStatus.FAILED:
+            self.failed.append((token_id, reason))
+        return False
 
     def run(
         self,
