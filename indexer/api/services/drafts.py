@@ -16,11 +16,11 @@ from pathlib import Path
 from eth_abi import encode
 from eth_utils import keccak
 
-from generator.settings import MAX_SIDE, MAX_STEPS, RenderSettings
+from generator import limits
+from generator.settings import RenderSettings
 from indexer.api.services.preview import PreviewCache
 
-# ArtCore's own rule on top of the generator's: width and height are multiples of 8.
-SIDE_MULTIPLE = 8
+SIDE_MULTIPLE = limits.SIDE_MULTIPLE
 _CACHE_LOCK = threading.Lock()
 
 
@@ -39,7 +39,7 @@ def draft_cache(state: object, size: int) -> PreviewCache:
 
 
 def check_draft(settings: RenderSettings) -> None:
-    """ArtCore's extra rule; ``ValueError`` naming the bad value."""
+    """The render table's side rule (RenderSettings may check it too); ``ValueError``."""
     for side, value in (("width", settings.width), ("height", settings.height)):
         if value % SIDE_MULTIPLE:
             raise ValueError(f"{side} must be a multiple of {SIDE_MULTIPLE}, got {value}")
@@ -81,14 +81,15 @@ def models_here(search_paths: list[Path]) -> list[dict]:
 
 
 def generator_limits() -> dict:
+    """The render table ArtCore holds (generator/limits.py), for the project form."""
     return {
         "min_steps": 1,
-        "max_steps": MAX_STEPS,
-        "min_side": SIDE_MULTIPLE,
-        "max_side": MAX_SIDE,
-        "side_multiple": SIDE_MULTIPLE,
+        "max_steps": limits.MAX_STEPS,
+        "min_side": limits.MIN_SIDE,
+        "max_side": limits.MAX_SIDE,
+        "side_multiple": limits.SIDE_MULTIPLE,
         "min_guidance": 0.0,
-        "max_guidance": 100.0,
+        "max_guidance": float(limits.MAX_GUIDANCE),
     }
 
 
