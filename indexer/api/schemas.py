@@ -6,9 +6,16 @@ addresses are EIP-55 checksummed; hashes are 0x-prefixed lower-case hex.
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_serializer,
+)
 
 Wei = Annotated[
     int,
@@ -38,11 +45,19 @@ class Paged(Schema, Generic[ItemT]):
 
 
 class MetadataAttribute(Schema):
-    """One OpenSea-style trait."""
+    """One OpenSea-style trait; ``display_type`` only where it has one (strict marketplace
+    schemas refuse ``"display_type": null``)."""
 
     trait_type: str
     value: str | int | float
     display_type: Literal["number", "boost_percentage"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_null_display_type(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("display_type") is None:
+            data.pop("display_type", None)
+        return data
 
 
 class TokenMetadata(Schema):
@@ -50,7 +65,10 @@ class TokenMetadata(Schema):
 
     name: str
     description: str
-    image: str = Field(description="Absolute URL of the rendered PNG.")
+    image: str | None = Field(
+        description="Absolute URL of the rendered PNG; null until the token is rendered "
+        "(``rendered``), so a marketplace never caches a missing image."
+    )
     external_url: str
     attributes: list[MetadataAttribute]
     token_id: int
@@ -96,6 +114,11 @@ class TokenAttribution(Schema):
     creator_pool_wei: Wei
     words: list[WordAttribution]
     payees: list[Payee] = Field(description="Ledger lines of this token, once settled or booked.")
+    author_remainder_wei: Wei = Field(
+        0,
+        description="The author's wei that no word carries (rounding dust when every word is a "
+        "style's): the words' amount_wei plus this is the creator pool, exactly.",
+    )
     overlay: str
 
 

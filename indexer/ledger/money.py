@@ -219,6 +219,23 @@ def split_royalty(
     return Split(total=amount, platform=cut, creator_pool=rest, entries=tuple(entries))
 
 
+def apportion(amount: int, weights: Sequence[int]) -> list[int]:
+    """``amount`` wei over ``weights`` by largest remainder (ties to the earlier weight): the
+    parts sum to ``amount`` exactly. All-zero weights share it equally (by the same rule)."""
+    _check_amount("amount", amount)
+    if not weights:
+        return []
+    if any(w < 0 for w in weights):
+        raise MoneyError(f"weights must be non-negative, got {list(weights)}")
+    total = sum(weights) or len(weights)
+    weights = list(weights) if sum(weights) else [1] * len(weights)
+    parts = [amount * w // total for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for i in order[: amount - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
 def cumulative(entries: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Sum ``(account, amount)`` pairs per account (zero totals dropped): the tree's leaves."""
     out: dict[str, int] = {}

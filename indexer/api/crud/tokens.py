@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,7 @@ from indexer.db.models.ledger import (
     LedgerEntry,
     Render,
 )
+from indexer.ledger.money import Role, apportion
 
 
 def token_metadata(session: Session, token_id: int, base: str) -> TokenMetadata | None:
@@ -66,7 +69,7 @@ def token_metadata(session: Session, token_id: int, base: str) -> TokenMetadata 
     return TokenMetadata(
         name=f"{project.name} #{token.invocation}",
         description=description,
-        image=image_url(base, token_id),
+        image=image_url(base, token_id) if render is not None else None,
         external_url=f"{base}/#token/{token_id}",
         attributes=attributes,
         token_id=token_id,
@@ -81,6 +84,34 @@ def token_metadata(session: Session, token_id: int, base: str) -> TokenMetadata 
         rendered=render is not None,
         pixel_hash=render.pixel_hash if render is not None else None,
     )
+
+
+def _word_amounts(
+    words: Sequence[Attribution], entries: Sequence[LedgerEntry]
+) -> tuple[dict[int, int], int]:
+    """Each word's wei: the ledger line it pays into (its style's artist or held line, else the
+    author's), apportioned over that line's words by ppm. The lines are the money formula's,
+    dust included, so the words add up to the creator pool exactly (before the sale is booked:
+    no amounts). Also the author's wei no word carries: the rounding dust when every word is a
+    style's."""
+    lines: dict[int | None, int] = {}
+    for e in entries:
+        if e.role in (Role.ARTIST.value, Role.HELD.value):
+            lines[e.style_id] = lines.get(e.style_id, 0) + int(e.amount)
+        elif e.role == Role.AUTHOR.value:
+            lines[None] = lines.get(None, 0) + int(e.amount)
+    if not lines:
+        return {}, 0
+    groups: dict[int | None, list[Attribution]] = {}
+    for w in words:
+        groups.setdefault(w.style_id if w.style_id in lines else None, []).append(w)
+    amounts: dict[int, int] = {}
+    for key, members in groups.items():
+        for w, amount in zip(
+            members, apportion(lines.get(key, 0), [w.ppm for w in members]), strict=True
+        ):
+            amounts[w.id] = amount
+    return amounts, (lines.get(None, 0) if None not in groups else 0)
 
 
 def render_files(session: Session, token_id: int) -> Render | None:
@@ -130,6 +161,10 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
         .where(LedgerEntry.token_id == token_id, LedgerEntry.kind == "sale")
         .order_by(LedgerEntry.id)
     ).all()
+    attributions = session.scalars(
+        select(Attribution).where(Attribution.token_id == token_id).order_by(Attribution.id)
+    ).all()
+    amounts, author_remainder = _word_amounts(attributions, entries)
     words = [
         WordAttribution(
             word=w.word,
@@ -140,12 +175,10 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
             style_id=w.style_id,
             style_status=w.style_status,
             payee=w.payee,
-            amount_wei=token.creator_pool * w.ppm // 1_000_000,  # floor(C * ppm / 1e6)
+            amount_wei=amounts.get(w.id),
             heatmap=f"{base}/tokens/{token_id}/heatmap/{w.word}.png",
         )
-        for w in session.scalars(
-            select(Attribution).where(Attribution.token_id == token_id).order_by(Attribution.id)
-        )
+        for w in attributions
     ]
     payees = [
         Payee(account=e.account, role=e.role, style_id=e.style_id, ppm=e.ppm, amount_wei=e.amount)
@@ -158,5 +191,6 @@ def token_attribution(session: Session, token_id: int, base: str) -> TokenAttrib
         creator_pool_wei=token.creator_pool,
         words=words,
         payees=payees,
+        author_remainder_wei=author_remainder,
         overlay=f"{base}/tokens/{token_id}/overlay.png",
     )
