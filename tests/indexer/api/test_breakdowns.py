@@ -46,7 +46,7 @@ def _client(tmp_path: Path, prompt: str, ppm: dict[str, int], *, rendered: bool 
         (
             "red stripes on blue dots",
             {"red": 123_457, "stripes": 333_333, "on": 10_001, "blue": 200_000, "dots": 333_209},
-        ),  # fmt: skip
+        ),
         ("stripes dots", {"stripes": 333_333, "dots": 666_667}),  # every word a style's
     ],
 )
