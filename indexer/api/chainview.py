@@ -12,17 +12,27 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_utils import keccak
 
 from indexer.chain.deployment import Deployment, default_deployment_path, load_deployment
 from indexer.errors import ChainError
 
 
-def _rpc(client: httpx.Client, url: str, method: str, timeout: float) -> Any:
+def _rpc(
+    client: httpx.Client, url: str, method: str, timeout: float, params: list[Any] | None = None
+) -> Any:
     response = client.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": []}, timeout=timeout
+        url,
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+        timeout=timeout,
     )
     response.raise_for_status()
     return response.json()["result"]
+
+
+_CLAIMABLE_ROOT = "0x" + keccak(text="claimableRoot()")[:4].hex()
 
 
 class ChainView:
@@ -71,6 +81,26 @@ class ChainView:
         if deployment is None or name not in deployment.contracts:
             return None
         return deployment.contracts[name].address
+
+    def claimable_root(self) -> tuple[int, str] | None:
+        """``PayoutDistributor.claimableRoot()``: the (epoch, root) claims are checked against
+        right now, read from the chain (None without a deployment or an answer). The indexed
+        roots lag behind it: after ``settle`` posts a root with no challenge delay, the contract
+        takes only the new root's proofs before the indexer has read it."""
+        distributor = self.contract_address("PayoutDistributor")
+        if distributor is None:
+            return None
+        try:
+            raw = _rpc(
+                self._client, self._rpc_url, "eth_call", 2.0,
+                [{"to": distributor, "data": _CLAIMABLE_ROOT}, "latest"],
+            )  # fmt: skip
+            epoch, root, _total = abi_decode(
+                ["uint256", "bytes32", "uint256"], bytes.fromhex(raw.removeprefix("0x"))
+            )
+        except (httpx.HTTPError, KeyError, ValueError, TypeError, DecodingError):
+            return None
+        return int(epoch), "0x" + bytes(root).hex()
 
     def head(self) -> tuple[int | None, int | None]:
         """(chain id, head block), either None when the RPC cannot be read."""

@@ -19,6 +19,7 @@ from indexer.db.models.chain import (
     RootPost,
 )
 from indexer.db.models.ledger import (
+    Epoch,
     EpochLeaf,
     LedgerEntry,
 )
@@ -81,22 +82,46 @@ def _leaf_amount(session: Session, root: RootPost | None, account: str) -> int:
     return leaf.cumulative if leaf is not None else 0
 
 
-def claim_ticket(session: Session, account: str, distributor: str | None) -> ClaimTicket | None:
-    root = _latest_root(session)
-    if root is None:
+def claim_ticket(
+    session: Session,
+    account: str,
+    distributor: str | None,
+    *,
+    claimable: tuple[int, str] | None = None,
+    epoch: int | None = None,
+) -> ClaimTicket | None:
+    """The arguments of ``claim`` for ``account``: for ``epoch`` if asked (every epoch's proofs
+    stay available), else for the root the contract checks claims against now (``claimable``,
+    read from the chain), else for the newest indexed root that is claimable by now. None when
+    the account is in no such epoch or this database lacks that root's leaves."""
+    if epoch is not None:
+        number = epoch
+    elif claimable is not None:
+        number, root_hex = claimable
+        stored = session.get(Epoch, number)
+        if number == 0 or stored is None or stored.root != root_hex:
+            return None  # no root yet, or one this database did not build
+    else:
+        indexed = _latest_root(session, claimable_by=time.time())
+        if indexed is None:
+            return None
+        number = indexed.epoch
+    stored = session.get(Epoch, number)
+    leaf = _leaf(session, number, account)
+    if stored is None or leaf is None:
         return None
-    leaf = _leaf(session, root.epoch, account)
-    if leaf is None:
-        return None
+    post = session.scalars(
+        select(RootPost).where(RootPost.epoch == number, RootPost.root == stored.root)
+    ).first()
     claimed = sum_wei(session, Claim.amount, Claim.account == account)
     return ClaimTicket(
         account=account,
-        epoch=root.epoch,
-        root=root.root,
+        epoch=number,
+        root=stored.root,
         cumulative_wei=leaf.cumulative,
         claimed_wei=claimed,
         claimable_wei=max(0, leaf.cumulative - claimed),
         proof=leaf.proof_hex,
         distributor=distributor,
-        claimable_at=root.claimable_at,
+        claimable_at=post.claimable_at if post is not None else None,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from indexer.api.crud import accounts as crud
-from indexer.api.deps import AddressDep, SessionDep, SessionRoute
+from indexer.api.deps import DB_INT_MAX, AddressDep, SessionDep, SessionRoute
 from indexer.api.schemas import ClaimTicket, Earnings
 
 router = APIRouter(prefix="/accounts", tags=["accounts"], route_class=SessionRoute)
@@ -21,11 +23,32 @@ def earnings(address: AddressDep, session: SessionDep) -> Earnings:
 
 
 @router.get("/{address}/claim", response_model=ClaimTicket, responses={404: {}})
-def claim(address: AddressDep, session: SessionDep, request: Request) -> ClaimTicket:
-    """The latest posted epoch's cumulative amount and proof: the arguments of ``claim``."""
+def claim(
+    address: AddressDep,
+    session: SessionDep,
+    request: Request,
+    epoch: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=DB_INT_MAX,
+            description="Another epoch's proof (default: the one the contract accepts now).",
+        ),
+    ] = None,
+) -> ClaimTicket:
+    """The arguments of ``claim``: the cumulative amount and proof for the root the contract
+    checks claims against now (read from the chain; the newest indexed claimable root when the
+    chain cannot be read), or for ``epoch``."""
+    chain = request.app.state.chain
+    claimable = None if epoch is not None else chain.claimable_root()
     ticket = crud.claim_ticket(
-        session, address, request.app.state.chain.contract_address("PayoutDistributor")
+        session,
+        address,
+        chain.contract_address("PayoutDistributor"),
+        claimable=claimable,
+        epoch=epoch,
     )
     if ticket is None:
-        raise HTTPException(404, f"{address} is in no posted epoch")
+        where = f"epoch {epoch}" if epoch is not None else "the claimable root"
+        raise HTTPException(404, f"{address} is in no leaf of {where} known here")
     return ticket
