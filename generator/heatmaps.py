@@ -1,6 +1,8 @@
 """Heat-map pictures for people: one per word, and an overlay of all words with a legend.
 
-These are for looking at, not for money: the figures in the render record are what counts.
+These are for looking at, not for money: the figures in the render record are what counts. Each
+picture shows a word's own map min-max normalised, the very scale on which the area rule reads
+it (``attribution.area_mask``): in the overlay a word tints only pixels of its area.
 Words are ``[a-z0-9-]`` runs, so ``heatmap-<word>.png`` is always a safe file name.
 """
 
@@ -39,12 +41,18 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 MIN_SIDE = 256  # pictures smaller than this are enlarged so people can see them
 
 
-def colorize(heat: np.ndarray) -> np.ndarray:
-    """(H, W) floats -> (H, W, 3) uint8 through the ramp, scaled by the map's own maximum."""
+def minmax(heat: np.ndarray) -> np.ndarray:
+    """(H, W) floats -> [0, 1]: the map min-max normalised (a flat map is all 0)."""
     heat = np.asarray(heat, dtype=np.float64)
-    peak = float(heat.max()) if heat.size else 0.0
-    scaled = heat / peak if peak > 0 else np.zeros_like(heat)
-    position = np.clip(scaled, 0.0, 1.0) * (len(_RAMP) - 1)
+    if not heat.size:
+        return heat
+    low, high = float(heat.min()), float(heat.max())
+    return (heat - low) / (high - low) if high > low else np.zeros_like(heat)
+
+
+def colorize(heat: np.ndarray) -> np.ndarray:
+    """(H, W) floats -> (H, W, 3) uint8 through the ramp, min-max normalised."""
+    position = np.clip(minmax(heat), 0.0, 1.0) * (len(_RAMP) - 1)
     low = np.floor(position).astype(int).clip(0, len(_RAMP) - 2)
     frac = (position - low)[..., None]
     rgb = _RAMP[low] * (1.0 - frac) + _RAMP[low + 1] * frac
@@ -67,14 +75,15 @@ def heatmap_image(heat: np.ndarray) -> Image.Image:
 def overlay_image(
     pixels: np.ndarray, heatmaps: dict[str, np.ndarray], labels: dict[str, str] | None = None
 ) -> Image.Image:
-    """The image in grey, each pixel tinted by the word whose map (relative to its own maximum)
-    is strongest there, where that is at least the area threshold; a legend on the right."""
+    """The image in grey, each pixel tinted by the word whose map (min-max normalised) is
+    strongest there, where that is at least the area threshold (so every tinted pixel is in the
+    area of the word that tints it); a legend on the right."""
     base = np.asarray(pixels, dtype=np.float64)
     grey = base.mean(axis=2, keepdims=True).repeat(3, axis=2) * 0.6 + 40.0
     out = grey.copy()
     words = list(heatmaps)
     if words:
-        rel = np.stack([heatmaps[w] / max(float(heatmaps[w].max()), 1e-12) for w in words])
+        rel = np.stack([minmax(heatmaps[w]) for w in words])
         best = rel.argmax(axis=0)
         strength = rel.max(axis=0)
         colours = np.array([PALETTE[i % len(PALETTE)] for i in range(len(words))], np.float64)

@@ -110,12 +110,11 @@ class RenderResult:
         }
         if self.attribution is not None:
             rec["attribution"] = {
+                "rule": self.attribution.rule,
                 "method": {
                     "area_threshold": attr.AREA_THRESHOLD,
-                    "aggregation": "DAAM: conditional softmax(QK^T), cross-attention layers, "
-                    "sum over steps, mean over heads then layers, bilinear upsample, clamp 0, "
-                    "sub-word tokens summed, repeated words averaged, per-pixel normalised "
-                    "over real tokens",
+                    "area": attr.RULES[self.attribution.rule],
+                    "aggregation": attr.AGGREGATION,
                 },
                 "words": [
                     {

@@ -38,18 +38,41 @@ def test_area_intensity_contribution_by_hand():
     tokens = [tok(1, "x"), tok(2, "y"), tok(3, "y"), tok(4, None)]
     result = attr.word_attribution(hand_maps(), tokens)
     figures = result.figures()
-    # per pixel the real-token total is 4: H_x = [.75 .75 .25 .25], H_y = [.25 .25 .5 .5]
-    np.testing.assert_allclose(result.heatmaps["x"].numpy(), [[0.75, 0.75, 0.25, 0.25]])
-    np.testing.assert_allclose(result.heatmaps["y"].numpy(), [[0.25, 0.25, 0.5, 0.5]])
+    assert result.rule == attr.ATTRIBUTION_RULE == "styleledger-attribution-v2"
+    # the heat maps are the words' own maps: "y" is its two sub-word tokens summed
+    np.testing.assert_allclose(result.heatmaps["x"].numpy(), [[3.0, 3.0, 1.0, 1.0]])
+    np.testing.assert_allclose(result.heatmaps["y"].numpy(), [[1.0, 1.0, 2.0, 2.0]])
+    # intensity: per pixel the real-token total is 4, H_x = [.75 .75 .25 .25], H_y = [.25 .25 .5 .5]
     assert figures["x"]["intensity"] == pytest.approx(0.5)
     assert figures["y"]["intensity"] == pytest.approx(0.375)
-    assert figures["x"]["area"] == pytest.approx(0.5)  # >= 0.4 * 0.75 on two of four pixels
-    assert figures["y"]["area"] == pytest.approx(1.0)
-    # c = A I / sum: 0.25 / 0.625 and 0.375 / 0.625
-    assert figures["x"]["contribution"] == pytest.approx(0.4)
-    assert figures["y"]["contribution"] == pytest.approx(0.6)
-    assert (figures["x"]["ppm"], figures["y"]["ppm"]) == (400_000, 600_000)
+    # area: the own map min-max normalised >= 0.4: x [1 1 0 0], y [0 0 1 1]
+    assert figures["x"]["area"] == pytest.approx(0.5)
+    assert figures["y"]["area"] == pytest.approx(0.5)
+    # c = A I / sum: 0.25 / 0.4375 and 0.1875 / 0.4375 (4/7, 3/7)
+    assert figures["x"]["contribution"] == pytest.approx(4 / 7)
+    assert figures["y"]["contribution"] == pytest.approx(3 / 7)
+    assert (figures["x"]["ppm"], figures["y"]["ppm"]) == (571_429, 428_571)
     assert [w.word for w in result.words] == ["x", "y"]
+
+
+def test_area_reads_the_own_map_not_the_per_pixel_normalised_one():
+    """Rule v1 read H_w >= 0.4 max H_w on the per-pixel normalised map: "y", whose own map points
+    at the right half, covered every pixel there (0.25 >= 0.4 * 0.5). Kept only to re-check
+    records that name it; its figures are the ones it always gave."""
+    tokens = [tok(1, "x"), tok(2, "y"), tok(3, "y"), tok(4, None)]
+    old = attr.word_attribution(hand_maps(), tokens, rule=attr.RULE_V1)
+    assert old.rule == "styleledger-attribution-v1"
+    np.testing.assert_allclose(old.heatmaps["y"].numpy(), [[0.25, 0.25, 0.5, 0.5]])
+    assert old.figures()["y"]["area"] == pytest.approx(1.0)
+    assert {f.word: f.ppm for f in old.words} == {"x": 400_000, "y": 600_000}
+    with pytest.raises(ValueError, match="unknown attribution rule"):
+        attr.word_attribution(hand_maps(), tokens, rule="styleledger-attribution-v0")
+
+
+def test_area_mask_is_min_max_and_a_flat_map_points_nowhere():
+    m = torch.tensor([[1.0, 1.5, 1.3, 2.0]], dtype=torch.float64)  # 0.5 and 0.3 of the range
+    assert attr.area_mask(m).tolist() == [[False, True, False, True]]
+    assert not attr.area_mask(torch.full((2, 2), 3.0)).any()
 
 
 def test_repeated_word_counts_once():
@@ -61,11 +84,14 @@ def test_repeated_word_counts_once():
     )
     assert [w.word for w in twice.words] == ["x", "y"]
     assert twice.figures() == once.figures()
-    # different occurrences: the word's raw map is their mean ([2 2 2 2]), still one entry
+    # different occurrences: the word's own map is their mean ([2 2 2 2]), still one entry;
+    # flat, it points nowhere (area 0), so "y" takes the whole million
     mixed = attr.word_attribution(
         hand_maps(), [tok(1, "x"), tok(2, "y"), tok(3, "y"), tok(4, None), tok(5, "x", 1)]
     )
-    np.testing.assert_allclose(mixed.heatmaps["x"].numpy(), [[2 / 3, 2 / 3, 0.4, 0.4]], rtol=1e-6)
+    np.testing.assert_allclose(mixed.heatmaps["x"].numpy(), [[2.0, 2.0, 2.0, 2.0]])
+    assert mixed.figures()["x"]["area"] == 0.0
+    assert {f.word: f.ppm for f in mixed.words} == {"x": 0, "y": 1_000_000}
 
 
 def test_prompt_without_words_is_rejected():

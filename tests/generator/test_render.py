@@ -41,6 +41,9 @@ def test_sd_layout_folder_renders_and_attributes(tiny_sd, tiny_sd_id, scheduler)
     assert record["pixel_hash"] == result.pixel_hash and record["model_id"] == tiny_sd_id
     assert record["settings"]["scheduler"] == scheduler and record["token_hash"] == HASH
     assert sum(record["ppm"].values()) == 1_000_000
+    # the rule that computed the shares is named, so a later rule never rewrites them
+    assert record["attribution"]["rule"] == "styleledger-attribution-v2"
+    assert record["attribution"]["method"]["area"].startswith("area A_w: pixels where the word")
     assert {"torch", "diffusers", "transformers", "numpy"} <= set(record["packages"])
     assert len(record["model_config_digest"]) == 64
 
