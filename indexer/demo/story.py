@@ -331,7 +331,7 @@ def settle_epoch(ctx: StoryContext, factory: Any) -> int:
     with factory() as session:
         summary = st.settle(
             session, poster=poster, platform=_platform(ctx), default_bps=dep.platform_bps,
-            uri="styleledger-demo",
+            uri=f"{ctx.options.public_url}/epochs/{{epoch}}.json",
         )  # fmt: skip
         left = st.unsettled_summary(session, summary.as_of_block)
     if left["tokens_not_rendered"]:

@@ -69,6 +69,8 @@ class DemoOptions:
     size: int | None = None  # None: the model's own default
     verify_tokens: int = 2
     quiet: bool = False
+    # where the epoch's file is published (the root names it): the service the demo suggests
+    public_url: str = "http://127.0.0.1:8000"
 
     def check(self) -> None:
         if self.mints < 2:

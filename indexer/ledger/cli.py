@@ -11,6 +11,8 @@ from indexer import console
 from indexer.db.base import make_session_factory
 from indexer.db.locks import exclusive
 from indexer.errors import ChainError, NothingToSettle
+from indexer.ledger.publication import write_epoch_file
+from indexer.settings import Settings
 
 SETTLER_KEY_ENV = "STYLELEDGER_SETTLER_KEY"
 
@@ -24,7 +26,13 @@ def settle(
     as_of_block: Annotated[
         int | None, typer.Option(help="Settle mints up to this block (default: indexed head).")
     ] = None,
-    uri: Annotated[str, typer.Option(help="Where the published tree can be found.")] = "",
+    uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the epoch's file can be fetched ({epoch}: its number); default "
+            "STYLELEDGER_API_PUBLIC_URL/epochs/{epoch}.json, the service's route."
+        ),
+    ] = None,
     no_post: Annotated[
         bool, typer.Option("--no-post", help="Build and store the epoch only.")
     ] = False,
@@ -77,12 +85,18 @@ def settle(
                     platform=dep.platform or "",
                     default_bps=dep.platform_bps,
                     as_of_block=as_of_block,
-                    uri=uri,
+                    uri=uri if uri is not None else publication_uri(settings),
                 )
             except NothingToSettle as exc:
                 typer.echo(str(exc))  # a scheduled settle with nothing new is not an alarm
                 return
             left = st.unsettled_summary(session, summary.as_of_block)
+            try:
+                published: object = write_epoch_file(
+                    session, summary.number, settings.data_dir / "epochs"
+                )
+            except OSError as exc:  # the root stands; only the static copy is missing
+                published = f"nothing (cannot write {settings.data_dir / 'epochs'}: {exc})"
     finally:
         engine.dispose()
     verb = "resumed" if summary.resumed else "built"
@@ -91,11 +105,25 @@ def settle(
         f"{summary.leaf_count} accounts, up to block {summary.as_of_block}; status {summary.status}"
         + (f" (tx {summary.tx_hash})" if summary.tx_hash else "")
     )
+    typer.echo(f"published {published} (served at /epochs/{summary.number}.json)")
+    if not summary.uri.startswith(("http://", "https://")):
+        typer.secho(
+            "warning: the root names no fetchable file: set STYLELEDGER_API_PUBLIC_URL (or --uri)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     if left["tokens_not_rendered"] or left["entries_waiting"]:
         typer.echo(
             f"not in this epoch: {left['tokens_not_rendered']} tokens not rendered yet, "
             f"{left['entries_waiting']} ledger entries waiting (held or newer)"
         )
+
+
+def publication_uri(settings: Settings) -> str:
+    """Where the service publishes each epoch's file: STYLELEDGER_API_PUBLIC_URL's /epochs/N.json
+    (a template: the epoch's number replaces {epoch}); empty without a public URL."""
+    base = settings.api_public_url.rstrip("/")
+    return f"{base}/epochs/{{epoch}}.json" if base else ""
 
 
 def register(app: typer.Typer) -> None:

@@ -77,6 +77,7 @@ class EpochSummary:
     tx_hash: str | None
     as_of_block: int
     resumed: bool = False
+    uri: str = ""
 
 
 def _summary(epoch: Epoch, *, resumed: bool = False) -> EpochSummary:
@@ -89,6 +90,7 @@ def _summary(epoch: Epoch, *, resumed: bool = False) -> EpochSummary:
         epoch.tx_hash,
         epoch.as_of_block,
         resumed,
+        epoch.uri,
     )
 
 
@@ -354,6 +356,7 @@ def build_epoch(
         raise NothingToSettle(
             f"nothing new to settle up to block {as_of_block}: the tree is the last epoch's"
         )
+    uri = uri.replace("{epoch}", str(number))  # a template names each epoch's own file
     return store_epoch(session, number, tree, as_of_block=as_of_block, uri=uri)
 
 

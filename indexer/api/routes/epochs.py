@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 
 from indexer.api.crud import epochs as crud
 from indexer.api.deps import EpochPath, PageDep, SessionDep, SessionRoute
 from indexer.api.schemas import EpochDetail, EpochOut, Paged
+from indexer.ledger.publication import epoch_document
 
 router = APIRouter(prefix="/epochs", tags=["epochs"], route_class=SessionRoute)
 
@@ -15,6 +17,17 @@ router = APIRouter(prefix="/epochs", tags=["epochs"], route_class=SessionRoute)
 def list_epochs(session: SessionDep, page: PageDep) -> Paged[EpochOut]:
     """Epochs, newest first."""
     return crud.list_epochs(session, page)
+
+
+@router.get("/{epoch}.json", responses={404: {}, 200: {"description": "The epoch's file."}})
+def epoch_file(epoch: EpochPath, session: SessionDep) -> JSONResponse:
+    """The epoch as published (DESIGN.md, "Publication"): ``StandardMerkleTree.dump()`` of its
+    leaves, its root, total and last block, every ledger line counted, the held ones with their
+    reason. The ``uri`` that ``settle`` posts with the root names this file."""
+    document = epoch_document(session, epoch)
+    if document is None:
+        raise HTTPException(404, f"epoch {epoch} not found")
+    return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
 
 
 @router.get("/{epoch}", response_model=EpochDetail, responses={404: {}})
