@@ -59,7 +59,7 @@ from indexer.db.models.ledger import (
 from indexer.db.queries import platform_bps_at, platform_recipient_at
 from indexer.errors import NothingToSettle, ReorgBelowSettlementError, SettlementError
 from indexer.ledger.merkle import StandardMerkleTree
-from indexer.ledger.money import split_royalty
+from indexer.ledger.money import Entry, Role, apportion, split_royalty
 from indexer.ledger.posting import Checkpoint, RootPoster, _no_checkpoint, post_epoch
 
 log = logging.getLogger(__name__)
@@ -131,13 +131,23 @@ def _deposit_key(deposit: Deposit) -> str:
 
 
 def split_new_royalties(
-    session: Session, epoch: int, as_of_block: int, *, platform: str, default_bps: int
+    session: Session,
+    epoch: int,
+    as_of_block: int,
+    *,
+    platform: str,
+    default_bps: int,
+    suspended: Iterable[int] = (),
 ) -> int:
     """Split royalty deposits up to ``as_of_block`` that have no ledger entries yet.
 
     Entitlements are the project's creator entries (sales) settled in ``epoch`` or before, so
-    call this after stamping the epoch's sale entries. Returns the number of deposits split.
+    call this after stamping the epoch's sale entries. An artist's part is booked per style it
+    earned through (by entitlement, ``apportion``); the part of a style in ``suspended`` waits,
+    unstamped, like that style's sales. Returns the number of deposits split.
     """
+    suspended = set(suspended)
+    minted = select(Token.token_id).where(Token.block_number <= as_of_block)
     done = select(LedgerEntry.deposit_key).where(LedgerEntry.deposit_key.is_not(None))
     deposits = session.scalars(
         select(Deposit)
@@ -160,39 +170,92 @@ def split_new_royalties(
                 f"royalty deposit {key} names unknown project {deposit.project_id}"
             )
         rows = session.execute(
-            select(LedgerEntry.account, LedgerEntry.amount).where(
+            select(LedgerEntry.account, LedgerEntry.amount, LedgerEntry.style_id).where(
                 LedgerEntry.kind == "sale",
                 LedgerEntry.project_id == deposit.project_id,
                 LedgerEntry.in_tree.is_(True),
-                LedgerEntry.epoch.is_not(None),
-                LedgerEntry.epoch <= epoch,
+                or_(
+                    LedgerEntry.epoch <= epoch,
+                    # earned but held (its style suspended now): it earns its royalty share,
+                    # which waits with it
+                    LedgerEntry.epoch.is_(None)
+                    & LedgerEntry.style_id.in_(suspended)
+                    & LedgerEntry.token_id.in_(minted),
+                ),
             )
         )
         entitlements: dict[str, int] = {}
-        for account, amount in rows:
+        by_style: dict[str, dict[int | None, int]] = {}
+        for account, amount, style_id in rows:
             entitlements[account] = entitlements.get(account, 0) + amount
+            styles = by_style.setdefault(account, {})
+            styles[style_id] = styles.get(style_id, 0) + amount
         bps = platform_bps_at(session, deposit.pos, default_bps)
         recipient = platform_recipient_at(session, deposit.pos, platform)
         split = split_royalty(
             deposit.amount, bps, entitlements, author=project.author, platform=recipient
         )
         for entry in split.entries:
-            session.add(
-                LedgerEntry(
-                    kind="royalty",
-                    token_id=None,
-                    deposit_key=key,
-                    project_id=deposit.project_id,
-                    account=entry.account,
-                    role=entry.role.value,
-                    amount=entry.amount,
-                    in_tree=True,  # the distributor received the whole royalty
-                    epoch=epoch,
+            for style_id, amount in _by_style(entry, by_style):
+                session.add(
+                    LedgerEntry(
+                        kind="royalty",
+                        token_id=None,
+                        deposit_key=key,
+                        project_id=deposit.project_id,
+                        account=entry.account,
+                        role=entry.role.value,
+                        style_id=style_id,
+                        amount=amount,
+                        in_tree=True,  # the distributor received the whole royalty
+                        # a suspended style's royalty waits like its sales (DESIGN.md)
+                        epoch=None if style_id in suspended else epoch,
+                    )
                 )
-            )
         count += 1
     session.flush()
     return count
+
+
+def _by_style(
+    entry: Entry, by_style: dict[str, dict[int | None, int]]
+) -> list[tuple[int | None, int]]:
+    """An artist's royalty line split over the styles it earned through; others: one line."""
+    if entry.role is not Role.ARTIST or not by_style.get(entry.account):
+        return [(None, entry.amount)]
+    styles = sorted(by_style[entry.account].items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    parts = apportion(entry.amount, [weight for _, weight in styles])
+    return [(style_id, part) for (style_id, _), part in zip(styles, parts, strict=True)]
+
+
+def revoked_styles_at(session: Session, block: int) -> list[int]:
+    """Ids of the styles whose keywords the curator revoked while suspended (in force at the end
+    of ``block``): what they held goes to the prompt authors (DESIGN.md)."""
+    pos = block_end_pos(block)
+    versions = session.scalars(
+        select(StyleVersion).where(
+            StyleVersion.valid_from_pos < pos,
+            or_(StyleVersion.valid_to_pos.is_(None), StyleVersion.valid_to_pos > pos),
+            StyleVersion.status == SUSPENDED,
+        )
+    )
+    return sorted({v.style_id for v in versions if not v.keywords})
+
+
+def release_to_authors(session: Session, style_ids: Iterable[int]) -> int:
+    """Give every waiting line of ``style_ids`` (sales and royalties) to its project's prompt
+    author, as for an unregistered word. Returns the number of lines moved."""
+    author = select(Project.author).where(Project.project_id == LedgerEntry.project_id)
+    result = session.connection().execute(
+        update(LedgerEntry)
+        .where(
+            LedgerEntry.epoch.is_(None),
+            LedgerEntry.in_tree.is_(True),
+            LedgerEntry.style_id.in_(list(style_ids)),
+        )
+        .values(account=author.scalar_subquery(), role=Role.AUTHOR.value, style_id=None)
+    )
+    return int(result.rowcount or 0)
 
 
 def cumulative_entitlements(session: Session, epoch: int) -> dict[str, int]:
@@ -291,8 +354,13 @@ def reopen_vetoed(session: Session) -> list[int]:
     if not numbers:
         return []
     conn = session.connection()
-    conn.execute(
-        delete(LedgerEntry).where(LedgerEntry.kind == "royalty", LedgerEntry.epoch.in_(numbers))
+    redone = select(LedgerEntry.deposit_key).where(
+        LedgerEntry.kind == "royalty", LedgerEntry.epoch.in_(numbers)
+    )
+    conn.execute(  # every line of those deposits, the held ones too: they are split again
+        delete(LedgerEntry).where(
+            LedgerEntry.kind == "royalty", LedgerEntry.deposit_key.in_(redone)
+        )
     )
     conn.execute(update(LedgerEntry).where(LedgerEntry.epoch.in_(numbers)).values(epoch=None))
     conn.execute(update(Epoch).where(Epoch.number.in_(numbers)).values(status=EpochStatus.VETOED))
@@ -327,15 +395,22 @@ def build_epoch(
 ) -> Epoch:
     """Close epoch ``number`` in the caller's transaction (see the module docstring, step 1)."""
     reopen_vetoed(session)
-    suspended = suspended_styles_at(session, as_of_block)
+    revoked = revoked_styles_at(session, as_of_block)
+    if revoked:  # no wei stays held forever: revoked keywords pay the prompt authors
+        moved = release_to_authors(session, revoked)
+        log.warning("styles %s revoked: %s held lines go to the prompt authors", revoked, moved)
+    suspended = [s for s in suspended_styles_at(session, as_of_block) if s not in revoked]
     minted = select(Token.token_id).where(Token.block_number <= as_of_block)
     stamp = (
         update(LedgerEntry)
         .where(
             LedgerEntry.epoch.is_(None),
             LedgerEntry.in_tree.is_(True),
-            LedgerEntry.kind == "sale",
-            LedgerEntry.token_id.in_(minted),
+            # a sale of a token minted by then, or a royalty line that waited (held) till now
+            or_(
+                (LedgerEntry.kind == "sale") & LedgerEntry.token_id.in_(minted),
+                LedgerEntry.kind == "royalty",
+            ),
         )
         .values(epoch=number)
     )
@@ -344,7 +419,14 @@ def build_epoch(
             or_(LedgerEntry.style_id.is_(None), LedgerEntry.style_id.not_in(suspended))
         )
     session.connection().execute(stamp)  # Core: no ORM session synchronisation of 100k rows
-    split_new_royalties(session, number, as_of_block, platform=platform, default_bps=default_bps)
+    split_new_royalties(
+        session,
+        number,
+        as_of_block,
+        platform=platform,
+        default_bps=default_bps,
+        suspended=suspended,
+    )
     tree = build_tree(cumulative_entitlements(session, number))
     previous = session.scalar(
         select(Epoch.root)

@@ -86,9 +86,16 @@ def add_style(
 
 
 def change_style(
-    session: Session, style_id: int, *, block: int, opted_out: bool, suspended: bool
+    session: Session,
+    style_id: int,
+    *,
+    block: int,
+    opted_out: bool,
+    suspended: bool,
+    keywords: list[str] | None = None,
 ) -> None:
-    """A later status change of a style at ``block`` (closes the current version)."""
+    """A later status change of a style at ``block`` (closes the current version);
+    ``keywords=[]`` is the curator's revocation."""
     pos = log_pos(block, 1)
     current = session.query(StyleVersion).filter_by(style_id=style_id, valid_to_pos=None).one()
     current.valid_to_pos = pos
@@ -115,7 +122,7 @@ def change_style(
             suspended=suspended,
             status=status,
             **_ref(block, 1),
-            **fields,
+            **{**fields, **({} if keywords is None else {"keywords": keywords})},
         )
     )
     style = session.get(Style, style_id)
