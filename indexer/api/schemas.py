@@ -154,6 +154,12 @@ class ProjectOut(Schema):
     invocations: int
     active: bool
     preview_mint: bool
+    royalty_receiver: Address | None = Field(
+        None,
+        description="The project's EIP-2981 receiver: royalties paid to it are forwarded "
+        "to the distributor by `settle` (or anyone calling its forward()).",
+    )
+    royalty_bps: int = Field(0, description="The royalty rate marketplaces are told, in bps.")
     cover_image: str | None = Field(None, description="Image of the latest rendered token.")
 
 

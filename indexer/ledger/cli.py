@@ -11,6 +11,7 @@ from indexer import console
 from indexer.db.base import make_session_factory
 from indexer.db.locks import exclusive
 from indexer.errors import ChainError, NothingToSettle
+from indexer.ledger.posting import forward_royalties
 from indexer.ledger.publication import write_epoch_file
 from indexer.settings import Settings
 
@@ -73,6 +74,14 @@ def settle(
                 raise console.fail(exc) from exc
             except ValueError as exc:
                 raise console.fail(f"{SETTLER_KEY_ENV} is not a private key: {exc}") from exc
+        receivers = _receivers(factory)
+        if poster is not None:
+            with console.one_line_errors(settings):
+                royalties = forward_royalties(poster.w3, receivers, poster.sender)
+        elif settings.rpc_url and receivers:
+            royalties = _royalties_left(settings, receivers)
+        else:
+            royalties = None
         with (
             console.one_line_errors(settings),
             exclusive(engine, "settle", wait=False),  # a second settle says so and stops
@@ -89,6 +98,8 @@ def settle(
                 )
             except NothingToSettle as exc:
                 typer.echo(str(exc))  # a scheduled settle with nothing new is not an alarm
+                if royalties is not None:
+                    typer.echo(royalties.describe())
                 return
             left = st.unsettled_summary(session, summary.as_of_block)
             try:
@@ -106,6 +117,8 @@ def settle(
         + (f" (tx {summary.tx_hash})" if summary.tx_hash else "")
     )
     typer.echo(f"published {published} (served at /epochs/{summary.number}.json)")
+    if royalties is not None:
+        typer.echo(royalties.describe())
     if not summary.uri.startswith(("http://", "https://")):
         typer.secho(
             "warning: the root names no fetchable file: set STYLELEDGER_API_PUBLIC_URL (or --uri)",
@@ -117,6 +130,32 @@ def settle(
             f"not in this epoch: {left['tokens_not_rendered']} tokens not rendered yet, "
             f"{left['entries_waiting']} ledger entries waiting (held or newer)"
         )
+
+
+def _receivers(factory) -> dict[int, str]:
+    """Each indexed project's EIP-2981 receiver clone."""
+    from sqlalchemy import select
+
+    from indexer.db.models.chain import Project
+
+    with factory() as session:
+        rows = session.execute(
+            select(Project.project_id, Project.royalty_receiver).where(
+                Project.royalty_receiver.is_not(None)
+            )
+        )
+        return {int(pid): str(address) for pid, address in rows}
+
+
+def _royalties_left(settings: Settings, receivers: dict[int, str]):
+    """--no-post: what waits in the receivers, when the chain can be read (else nothing said)."""
+    from indexer.chain.connection import connect
+
+    try:
+        w3 = connect(settings.rpc_url, timeout=settings.rpc_timeout)
+    except ChainError:
+        return None
+    return forward_royalties(w3, receivers, None)
 
 
 def publication_uri(settings: Settings) -> str:

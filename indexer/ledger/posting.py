@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -141,3 +142,62 @@ def _mark_posted(session: Session, epoch: Epoch, tx_hash: str, block: int) -> No
         .values(status=EpochStatus.SUPERSEDED)
     )
     session.commit()
+
+
+# ─────────────────────────────────────────── royalties ───────────────────────────────────────────
+
+# RoyaltyReceiver.forward(): all the receiver holds, deposited to the distributor for its project.
+FORWARD_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "forward",
+        "inputs": [],
+        "outputs": [{"name": "amount", "type": "uint256"}],
+        "stateMutability": "nonpayable",
+    },
+    {"type": "error", "name": "RoyaltyReceiverNothingToForward", "inputs": []},
+]
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """Royalties found in the projects' receivers: forwarded to the distributor, or left."""
+
+    forwarded: dict[int, int]  # project id -> wei sent on
+    left: dict[int, int]  # project id -> wei still in its receiver (not forwarded)
+
+    def describe(self) -> str:
+        parts = []
+        if self.forwarded:
+            total = sum(self.forwarded.values())
+            parts.append(
+                f"forwarded {total} wei of royalties from {len(self.forwarded)} receivers "
+                "(counted once indexed: the next settle)"
+            )
+        if self.left:
+            total = sum(self.left.values())
+            parts.append(
+                f"{total} wei of royalties wait in {len(self.left)} receivers: settle with "
+                "STYLELEDGER_SETTLER_KEY forwards them (anyone may call forward())"
+            )
+        return "; ".join(parts) or "no royalties waiting in the projects' receivers"
+
+
+def forward_royalties(w3: Any, receivers: dict[int, str], sender: TxSender | None) -> Forwarded:
+    """Each project's receiver that holds ether: ``forward()`` it with ``sender``, or (without
+    one) report what it holds."""
+    forwarded: dict[int, int] = {}
+    left: dict[int, int] = {}
+    for project_id, address in sorted(receivers.items()):
+        balance = int(w3.eth.get_balance(address))
+        if balance == 0:
+            continue
+        if sender is None:
+            left[project_id] = balance
+            continue
+        contract = w3.eth.contract(address=address, abi=FORWARD_ABI)
+        sender.send(
+            contract.functions.forward(), what=f"forward() of project {project_id}'s receiver"
+        )
+        forwarded[project_id] = balance
+    return Forwarded(forwarded, left)

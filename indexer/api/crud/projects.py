@@ -60,6 +60,8 @@ def _project_out(project: Project, invocations: int, cover: str | None) -> dict:
         invocations=invocations,
         active=project.active and invocations < project.max_supply,
         preview_mint=project.preview_mint,
+        royalty_receiver=project.royalty_receiver,
+        royalty_bps=project.royalty_bps,
         cover_image=cover,
     )
 
