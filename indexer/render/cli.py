@@ -100,6 +100,14 @@ def verify(
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    ablate: Annotated[
+        bool,
+        typer.Option(
+            "--ablate",
+            help="Also re-render once per word with it removed from the prompt (same hash) and "
+            "show, beside its share, how much the image changes on its area and elsewhere.",
+        ),
+    ] = False,
 ) -> None:
     """Re-render a token and compare its pixels and its shares with the recorded ones.
 
@@ -117,12 +125,42 @@ def verify(
         raise console.fail("give a TOKEN_ID (or --record record.json)")
     else:
         result = _verify_token(token_id, rpc_url, database_url, data_dir)
+    ablation = _ablation(token_id, record, model_dir, database_url, data_dir) if ablate else None
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        out = result.to_dict()
+        if ablation is not None:
+            out["ablation"] = ablation.to_dict()
+        typer.echo(json.dumps(out, indent=2))
     else:
         for line in describe(result, f"token {token_id}" if record is None else str(record)):
             typer.echo(line)
+        for line in ablation.lines() if ablation is not None else []:
+            typer.echo(line)
     raise typer.Exit(code=result.exit_code)
+
+
+def _ablation(token_id, record, model_dir, database_url, data_dir):
+    """generator.ablation for the token being verified (its settings and hash as recorded)."""
+    from generator import find_model
+    from generator.ablation import ablate
+    from generator.settings import RenderSettings
+
+    if record is not None:
+        from generator.verification import read_record
+
+        rec = read_record(record)
+        return ablate(RenderSettings(**rec["settings"]), rec["token_hash"], model_dir=model_dir)
+    from indexer.render.inputs import load_render_input
+
+    settings = console.settings(database_url=database_url, data_dir=data_dir)
+    engine = console.database(settings)
+    try:
+        with console.one_line_errors(settings), make_session_factory(engine)() as session:
+            inp = load_render_input(session, token_id)
+    finally:
+        engine.dispose()
+    folder = find_model(inp.settings.model_id, settings.model_paths)
+    return ablate(inp.settings, inp.token_hash, model_dir=folder)
 
 
 def _verify_record(record: Path, image: Path | None, model_dir: Path | None):
