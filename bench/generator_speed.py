@@ -15,10 +15,18 @@
   draws, so the tracer runs on the held-out image's own denoising trajectory: its VAE latents
   noised (noise from the token hash) to each timestep of the default DDIM schedule, one
   conditional UNet pass per step, the same capture and aggregation as ``render``. Each word's
-  heat map is thresholded as DAAM does for its mIoU (min-max normalised, >= 0.4) and compared
-  with its ground-truth mask; mIoU is the mean IoU over every (prompt, masked word) pair;
-* ``attribution_miou_area_rule``: the same with DESIGN.md's area rule (``H >= 0.4 max H``), the
-  mask behind the money's area figure ``A_w`` (the flat-map baseline, every pixel, is 0.5).
+  area mask, exactly the one behind the money's ``A_w`` (rule ``styleledger-attribution-v2``:
+  its own map min-max normalised >= 0.4, DAAM's rule), is compared with its ground-truth mask;
+  mIoU is the mean IoU over every (prompt, masked word) pair, also per word type
+  (``attribution_miou_texture``, ``_colour``, ``_shape``, ``_background``). The same protocol run
+  with DAAM 0.2.0 unmodified gives 0.819 (issue 16);
+* ``attribution_miou_rule_v1``: the same with rule v1's area mask (``H_w >= 0.4 max H_w`` on the
+  per-pixel normalised map; the flat-map baseline, every pixel, is 0.5), for comparison;
+* ``attribution_ablation_spearman``: the causal check (generator/ablation.py). For the first
+  ``--ablation-prompts`` held-out captions, each rendered from its own hash: the token, then once
+  per word with that word removed from the prompt (same hash, same settings); the change is the
+  mean |pixel delta| on the word's area. Per token, Spearman's rank correlation of the words'
+  ppm shares with those changes; the figure is the mean over tokens (no goal yet).
 
 Without a trained default model the same code runs on a randomly initialised model of the default
 architecture (timings only; nothing is recorded unless ``--record-random``).
@@ -154,9 +162,10 @@ def measure_determinism(folder: Path, settings, n: int) -> dict[str, float]:
     return {"determinism_identical_fraction": same / n}
 
 
-def reference_attributions(pipe, folder: Path, samples, hashes: list[str], steps: int):
-    """Attributions of given images (a batch): the tracer on each image's own noised DDIM
-    trajectory (see the module docstring); one conditional UNet pass per step for the batch."""
+def reference_maps(pipe, folder: Path, samples, hashes: list[str], steps: int):
+    """Token maps of given images (a batch): the tracer on each image's own noised DDIM
+    trajectory (see the module docstring); one conditional UNet pass per step for the batch.
+    Per image, ``(maps, tokens)`` for ``attribution.word_attribution``."""
     import torch
     from diffusers import DDIMScheduler
 
@@ -188,7 +197,7 @@ def reference_attributions(pipe, folder: Path, samples, hashes: list[str], steps
         for i, prompt in enumerate(prompts):
             tokens = attr.prompt_tokens(pipe.tokenizer, prompt)
             maps = tc.token_maps(height, width, max(t.position for t in tokens) + 1, image=i)
-            out.append(attr.word_attribution(maps, tokens))
+            out.append((maps, tokens))
         return out
 
 
@@ -197,47 +206,76 @@ def _iou(pred: np.ndarray, mask: np.ndarray) -> float:
     return float(np.logical_and(pred, mask).sum() / union) if union else 1.0
 
 
+WORD_TYPES = ("texture", "colour", "shape", "background")
+
+
 def measure_miou(folder: Path, settings, n: int, batch: int = 8) -> dict[str, float]:
-    from generator.attribution import AREA_THRESHOLD
+    from generator import attribution as attr
     from generator.models import load_pipeline
     from generator.training import synthetic
 
     pipe = load_pipeline(folder, settings.model_id)
-    ious: list[float] = []
-    minmax_ious: list[float] = []  # DAAM's own rule: (H - min) / (max - min) >= 0.4
-    by_kind: dict[str, list[float]] = {}
+    ious: list[float] = []  # rule v2: the area mask behind A_w
+    v1_ious: list[float] = []  # rule v1's area mask, for comparison
+    by_kind: dict[str, list[float]] = {kind: [] for kind in WORD_TYPES}
     kinds = {w: k for k, words in synthetic.keywords_by_kind().items() for w in words}
+    kinds[synthetic.BACKGROUND_WORD] = "background"
     samples = synthetic.holdout_samples(n, settings.width)
     hashes = _hashes(n, "miou")
     start = time.perf_counter()
     for first in range(0, n, batch):
         chunk = samples[first : first + batch]
-        atts = reference_attributions(
+        per_image = reference_maps(
             pipe, folder, chunk, hashes[first : first + batch], settings.steps
         )
-        for sample, att in zip(chunk, atts, strict=True):
+        for sample, (maps, tokens) in zip(chunk, per_image, strict=True):
+            now = attr.word_attribution(maps, tokens)
+            before = attr.word_attribution(maps, tokens, rule=attr.RULE_V1)
             for word, mask in sample.masks.items():
-                heat = att.heatmaps[word].numpy()
-                iou = _iou(heat >= AREA_THRESHOLD * heat.max(), mask)
+                iou = _iou(attr.area_mask(now.heatmaps[word].double()).numpy(), mask)
                 ious.append(iou)
-                low, high = heat.min(), heat.max()
-                minmax = _iou(heat - low >= AREA_THRESHOLD * (high - low), mask)
-                minmax_ious.append(minmax)
-                by_kind.setdefault(kinds.get(word, word), []).append(minmax)
-    detail = ", ".join(f"{k} {np.mean(v):.3f}" for k, v in sorted(by_kind.items()))
-    baseline = np.mean([_iou(np.ones_like(m), m) for s in samples for m in s.masks.values()])
+                by_kind[kinds[word]].append(iou)
+                heat = before.heatmaps[word].numpy()
+                v1_ious.append(_iou(heat >= attr.AREA_THRESHOLD * heat.max(), mask))
+    detail = ", ".join(f"{k} {np.mean(v):.4f} ({len(v)})" for k, v in by_kind.items())
     print(
-        f"  flat-map baseline (every pixel) {baseline:.4f}; DESIGN's area rule "
-        f"(H >= 0.4 max H) {np.mean(ious):.4f}"
+        f"  mIoU (rule v2: own map min-max >= 0.4) {np.mean(ious):.4f} over {len(ious)} "
+        f"(prompt, word) pairs ({time.perf_counter() - start:.0f} s); by type: {detail}"
     )
+    print(f"  rule v1's area mask (H >= 0.4 max H, per-pixel normalised) {np.mean(v1_ious):.4f}")
+    out = {"attribution_miou": round(float(np.mean(ious)), 4)}
+    out.update({f"attribution_miou_{k}": round(float(np.mean(v)), 4) for k, v in by_kind.items()})
+    out["attribution_miou_rule_v1"] = round(float(np.mean(v1_ious)), 4)
+    return out
+
+
+def measure_ablation(folder: Path, settings, n: int) -> dict[str, float]:
+    """The causal check on ``n`` held-out captions (see the module docstring)."""
+    from generator.ablation import ablate, spearman
+    from generator.rendering import RenderSettings
+    from generator.training import synthetic
+
+    start = time.perf_counter()
+    per_token, shares, inside, outside = [], [], [], []
+    samples = synthetic.holdout_samples(n, settings.width)
+    for sample, h in zip(samples, _hashes(n, "ablation"), strict=True):
+        token = RenderSettings(**{**settings.model_dump(), "prompt": sample.caption})
+        result = ablate(token, h, model_dir=folder)
+        if result.spearman is not None:
+            per_token.append(result.spearman)
+        for w in result.words:
+            shares.append(w.share_ppm)
+            inside.append(w.change_in_area)
+            outside.append(w.change_elsewhere)
+    rho = float(np.mean(per_token))
     print(
-        f"  mIoU (DAAM's rule) {np.mean(minmax_ious):.4f} over {len(ious)} (prompt, word) pairs "
-        f"({time.perf_counter() - start:.0f} s); by kind: {detail}"
+        f"  ablation: {n} tokens, {len(shares)} words removed one at a time "
+        f"({time.perf_counter() - start:.0f} s); Spearman(share, change in area) per token: "
+        f"mean {rho:.3f} (median {np.median(per_token):.3f}, {len(per_token)} tokens); pooled "
+        f"over all words {spearman(shares, inside):.3f}; mean change in the word's area "
+        f"{np.mean(inside):.4f}, elsewhere {np.mean(outside):.4f}"
     )
-    return {
-        "attribution_miou": round(float(np.mean(minmax_ious)), 4),
-        "attribution_miou_area_rule": round(float(np.mean(ious)), 4),
-    }
+    return {"attribution_ablation_spearman": round(rho, 4)}
 
 
 def main() -> None:
@@ -247,7 +285,12 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=15, help="renders per mode for the timing")
     parser.add_argument("--hashes", type=int, default=20, help="hashes for the determinism check")
     parser.add_argument("--prompts", type=int, default=200, help="held-out prompts for the mIoU")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["speed", "determinism", "miou"])
+    parser.add_argument(
+        "--ablation-prompts", type=int, default=40, help="held-out captions for the ablation"
+    )
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["speed", "determinism", "miou", "ablation"]
+    )
     parser.add_argument(
         "--record-random",
         action="store_true",
@@ -282,6 +325,11 @@ def main() -> None:
                 results.update(measure_miou(folder, settings, args.prompts))
             else:
                 print("  mIoU skipped: it needs the trained default model")
+        if "ablation" not in args.skip:
+            if trained or args.record_random:
+                results.update(measure_ablation(folder, settings, args.ablation_prompts))
+            else:
+                print("  ablation skipped: it needs the trained default model")
     if trained or args.record_random:
         from bench.results import record
 
