@@ -90,6 +90,7 @@ bench: install compile
 	$(BROWNIE) run scripts/bench_gas.py --network anvil
 	$(PY) -m bench.generator_speed
 	$(PY) -m bench.keyword_control
+	$(PY) -m bench.portability
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement
 	$(PY) -m bench.indexer_sync

@@ -62,14 +62,34 @@ KEYS: dict[str, Key] = {
     ),
     "attribution_miou": Key(
         "IoU",
-        ">= 0.65 (DAAM: 0.588-0.648 on real nouns)",
-        "200 held-out synthetic images, word map min-max normalised >= 0.4 (DAAM's rule) vs mask",
+        ">= 0.83 (DAAM 0.2.0 unmodified, same images and protocol: 0.819)",
+        "200 held-out synthetic images, the area mask behind A_w (rule v2: the word's own map "
+        "min-max normalised >= 0.4) vs ground-truth mask",
     ),
-    "attribution_miou_area_rule": Key(
+    "attribution_miou_texture": Key("IoU", "-", "attribution_miou over texture words"),
+    "attribution_miou_colour": Key("IoU", "-", "attribution_miou over colour words"),
+    "attribution_miou_shape": Key("IoU", "-", "attribution_miou over shape words"),
+    "attribution_miou_background": Key("IoU", "-", "attribution_miou over the word background"),
+    "attribution_miou_rule_v1": Key(
         "IoU",
         "- (every-pixel baseline 0.5)",
-        "same, with DESIGN.md's area rule H_w >= 0.4 max H_w (the mask behind A_w)",
+        "same images, rule v1's area mask (H_w >= 0.4 max H_w, per-pixel normalised map)",
     ),
+    "attribution_ablation_spearman": Key(
+        "rho",
+        "- (no goal yet)",
+        "40 held-out captions: per token, Spearman of words' ppm vs mean pixel change in the "
+        "word's area when it is removed from the prompt (same hash); mean over tokens",
+    ),
+    # generator: the same pixels on any x86-64 CPU with AVX2 (bench/portability.py)
+    "determinism_across_isa_fraction": Key(
+        "fraction", "1.0", "20 hashes, same pixel hash in 7 emulated machines, pinned environment"
+    ),
+    "determinism_across_isa_unpinned_fraction": Key(
+        "fraction", "-", "the same without the pin: ATen default vs AVX2 vs AVX-512"
+    ),
+    "render_s_per_image_pinned": Key("s", "-", "best render, canonical environment (AVX2 kernels)"),
+    "render_s_per_image_unpinned": Key("s", "-", "best render, AVX-512 kernels, same run"),
     # generator: keyword control of the default model (bench/keyword_control.py)
     "keyword_texture_accuracy": Key(
         "fraction", ">= 0.9", "classifier names the prompted texture (shape + background)"

@@ -282,8 +282,10 @@ def render(
     token_hash: bytes | str,
     model_dir: str | Path | None = None,
     attribute: bool = True,
+    attribution_rule: str = attr.ATTRIBUTION_RULE,
 ) -> RenderResult:
-    """Render ``settings`` for ``token_hash``; see the module docstring."""
+    """Render ``settings`` for ``token_hash``; see the module docstring. ``attribution_rule``:
+    the current rule for new renders; a record's own rule when ``verify`` re-checks it."""
     hash_bytes = parse_token_hash(token_hash)
     folder, pipe = _pipeline_for(settings, None if model_dir is None else Path(model_dir))
     check_settings(pipe, settings)
@@ -298,7 +300,7 @@ def render(
             tokens = attr.prompt_tokens(pipe.tokenizer, settings.prompt)
             length = max(t.position for t in tokens) + 1
             maps = tc.token_maps(settings.height, settings.width, length)
-            figures = attr.word_attribution(maps, tokens)
+            figures = attr.word_attribution(maps, tokens, rule=attribution_rule)
         else:
             images = denoise(pipe, folder, settings, latents)
             figures = None

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -167,6 +167,23 @@ def compare_pixels(
     return verdict("within_tolerance" if within else "different", reason)
 
 
+def on_canonical_path(pixels: Verification) -> Verification:
+    """``identical`` is claimed only where the re-render took the canonical float path
+    (generator.runtime): elsewhere the same hash is luck of the floats, so it is reported
+    ``within_tolerance`` with the reason."""
+    from generator.runtime import canonical_path
+
+    canonical, why = canonical_path()
+    if pixels.verdict != "identical" or canonical:
+        return pixels
+    return replace(
+        pixels,
+        verdict="within_tolerance",
+        reason=f"same pixel hash, but re-rendered off the canonical path ({why}): identical is "
+        "only claimed there",
+    )
+
+
 def compare_shares(recorded: dict[str, int], actual: dict[str, int], pixels: Verdict) -> ShareCheck:
     """Recorded against re-rendered ppm (see the module docstring for the verdicts)."""
     deltas = {
@@ -251,6 +268,16 @@ def check_record(record: dict[str, Any], source: str = "the record") -> dict[str
     return record
 
 
+def record_rule(record: dict[str, Any]) -> str:
+    """The attribution rule a record's shares were computed by (and paid by): the one it names,
+    else the first rule (records older than the rule's name)."""
+    from generator.attribution import RULE_V1
+
+    attribution = record.get("attribution")
+    rule = attribution.get("rule") if isinstance(attribution, dict) else None
+    return rule or RULE_V1
+
+
 def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
@@ -272,10 +299,14 @@ def verify_record(
     settings = RenderSettings(**record["settings"])
     recorded_ppm = record.get("ppm")
     result = render(
-        settings, record["token_hash"], model_dir=model_dir, attribute=recorded_ppm is not None
+        settings,
+        record["token_hash"],
+        model_dir=model_dir,
+        attribute=recorded_ppm is not None,
+        attribution_rule=record_rule(record),
     )
     ref = None if reference is None else as_pixels(reference)
-    pixels = compare_pixels(record["pixel_hash"].lower(), result.pixels, ref)
+    pixels = on_canonical_path(compare_pixels(record["pixel_hash"].lower(), result.pixels, ref))
     notes = []
     shares = None
     if recorded_ppm is None:

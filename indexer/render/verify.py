@@ -27,6 +27,8 @@ from generator.verification import (
     as_pixels,
     compare_pixels,
     compare_shares,
+    on_canonical_path,
+    record_rule,
     worst,
 )
 from indexer.db.models.ledger import Attribution, LedgerEntry, Render
@@ -129,7 +131,11 @@ def verify_token(
     }
     settings = inp.settings
     model_dir = find_model(settings.model_id, model_paths)
-    result = render(settings, inp.token_hash, model_dir=model_dir, attribute=True)
+    # re-checked by the rule the stored shares were computed (and paid) by
+    rule = record_rule(stored.record or {})
+    result = render(
+        settings, inp.token_hash, model_dir=model_dir, attribute=True, attribution_rule=rule
+    )
     notes: list[str] = []
     reference, unreadable = None, None
     reference_path = data_dir / stored.image_path
@@ -140,7 +146,7 @@ def verify_token(
             reference = as_pixels(reference_path)
         except (OSError, ValueError) as exc:  # PIL: it is not an image any more
             unreadable = f"the stored image {reference_path} was altered: it cannot be read ({exc})"
-    pixels = compare_pixels(stored.pixel_hash.lower(), result.pixels, reference)
+    pixels = on_canonical_path(compare_pixels(stored.pixel_hash.lower(), result.pixels, reference))
     if unreadable is not None:
         pixels = replace(pixels, verdict="different", reason=unreadable)
     actual_ppm = {f.word: f.ppm for f in (result.attribution.words if result.attribution else [])}

@@ -1,6 +1,6 @@
-"""The canonical render environment (generator/runtime.py): every entry point pins
-OMP_WAIT_POLICY=PASSIVE before torch loads, the render record says so, and the pixels are those
-of a spinning OpenMP runtime (the policy only decides how idle threads wait)."""
+"""The canonical render environment (generator/runtime.py): every entry point pins it before
+torch loads, whatever the user's environment says, and the render record says so; how idle
+OpenMP threads wait (a bounded spin, passive, active) never moves a pixel."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generator.runtime import CANONICAL_ENVIRONMENT
 from indexer.chain.deployment import REPO_ROOT
 
 HASHES = ["0x" + f"{i:02x}" * 32 for i in (0x11, 0x5E, 0xC3)]
@@ -25,8 +26,9 @@ print(json.dumps([render(settings, h, attribute=False).pixel_hash for h in sys.a
 """
 
 
-def test_the_command_line_pins_passive_waiting_and_records_it(tmp_path: Path) -> None:
-    env = {**os.environ, "OMP_WAIT_POLICY": "ACTIVE"}  # a user's environment says otherwise
+def test_the_command_line_pins_the_canonical_environment_and_records_it(tmp_path: Path) -> None:
+    # a user's environment says otherwise: the entry point pins the canonical values over it
+    env = {**os.environ, "GOMP_SPINCOUNT": "30000000000", "ATEN_CPU_CAPABILITY": "default"}
     out = tmp_path / "render"
     done = subprocess.run(
         [sys.executable, "-m", "indexer", "render", "--hash", HASHES[0], "--prompt", PROMPT,
@@ -35,21 +37,23 @@ def test_the_command_line_pins_passive_waiting_and_records_it(tmp_path: Path) ->
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     environment = json.loads((out / "record.json").read_text())["canonical"]["environment"]
-    assert environment == {
-        "variables": {"OMP_WAIT_POLICY": "PASSIVE"},
-        "pinned_by_entry_point": True,
-        "torch_loaded_first": False,
-    }
+    assert environment["variables"] == CANONICAL_ENVIRONMENT
+    assert environment["pinned_by_entry_point"] and environment["torch_loaded_first"] is False
+    assert environment["canonical"] is True and environment["cpu_capability"] == "AVX2"
 
 
-def test_passive_waiting_keeps_the_pixels() -> None:
+def test_how_threads_wait_keeps_the_pixels() -> None:
     def pixel_hashes(policy: str) -> list[str]:
+        env = {**os.environ, **CANONICAL_ENVIRONMENT}
+        if policy != "bounded spin":
+            env.pop("GOMP_SPINCOUNT")
+            env["OMP_WAIT_POLICY"] = policy
         done = subprocess.run(
             [sys.executable, "-c", RENDER_ALL, PROMPT, *HASHES],
-            env={**os.environ, "OMP_WAIT_POLICY": policy}, cwd=REPO_ROOT,
+            env=env, cwd=REPO_ROOT,
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-2000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    assert pixel_hashes("PASSIVE") == pixel_hashes("ACTIVE")
+    assert pixel_hashes("bounded spin") == pixel_hashes("PASSIVE") == pixel_hashes("ACTIVE")

@@ -131,3 +131,19 @@ def test_share_tolerance_follows_the_pixels() -> None:
     other_words = {"red": 400_000, "zigzag": 350_000, "green": 250_000}
     assert compare_shares(recorded, other_words, "within_tolerance").verdict == "different"
     assert compare_shares(recorded, dict(recorded), "identical").verdict == "identical"
+
+
+def test_a_record_is_rechecked_by_the_rule_it_was_paid_by(
+    tiny_sd: Path, tiny_sd_id: str, tmp_path: Path
+) -> None:
+    from generator.attribution import RULE_V1
+
+    settings = RenderSettings(
+        prompt="red zigzag on blue", model_id=tiny_sd_id, steps=2, width=64, height=64
+    )
+    old = render(settings, HASH, model_dir=tiny_sd, attribute=True, attribution_rule=RULE_V1)
+    record = old.record()
+    assert record["attribution"]["rule"] == RULE_V1
+    assert verify_record(record, model_dir=tiny_sd).verdict == "identical"
+    del record["attribution"]["rule"]  # records from before rules had names: the first rule
+    assert verify_record(record, model_dir=tiny_sd).shares.verdict == "identical"
