@@ -57,3 +57,16 @@ def test_how_threads_wait_keeps_the_pixels() -> None:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     assert pixel_hashes("bounded spin") == pixel_hashes("PASSIVE") == pixel_hashes("ACTIVE")
+
+
+def test_identical_is_claimed_only_on_the_canonical_path(monkeypatch) -> None:
+    from generator.runtime import canonical_path
+    from generator.verification import Verification, on_canonical_path
+
+    same = Verification("identical", "ab" * 32, "ab" * 32, 0, 0, 0.0, 4096, "same pixel hash")
+    assert canonical_path()[0] and on_canonical_path(same).verdict == "identical"
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")  # a process that did not pin
+    off = on_canonical_path(same)
+    assert off.verdict == "within_tolerance" and "not pinned" in off.reason
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")  # ARM: never the canonical path
+    assert "aarch64 is not x86-64" in canonical_path()[1]
