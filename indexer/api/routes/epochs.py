@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
 from indexer.api.crud import epochs as crud
+from indexer.api.crud.common import fits
 from indexer.api.deps import EpochPath, PageDep, SessionDep, SessionRoute
 from indexer.api.schemas import EpochDetail, EpochOut, Paged
 from indexer.ledger.publication import epoch_document
@@ -24,7 +25,7 @@ def epoch_file(epoch: EpochPath, session: SessionDep) -> JSONResponse:
     """The epoch as published (DESIGN.md, "Publication"): ``StandardMerkleTree.dump()`` of its
     leaves, its root, total and last block, every ledger line counted, the held ones with their
     reason. The ``uri`` that ``settle`` posts with the root names this file."""
-    document = epoch_document(session, epoch)
+    document = epoch_document(session, epoch) if fits(epoch) else None
     if document is None:
         raise HTTPException(404, f"epoch {epoch} not found")
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
