@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
+from indexer.db.models.chain import Token
 from indexer.db.models.ledger import (
     JobStatus,
     RenderJob,
@@ -62,8 +63,6 @@ def _insert(conn: Connection):
 
 def _enqueue_where(conn: Connection, *where: ColumnElement[bool]) -> int:
     """One ``INSERT ... SELECT`` from ``tokens`` (no job yet), conflict-free under concurrency."""
-    from indexer.db.models.chain import Token
-
     rows = select(Token.token_id, literal(JobStatus.QUEUED.value), literal(0)).where(
         Token.token_id.not_in(select(RenderJob.token_id)), *where
     )
@@ -80,8 +79,6 @@ def enqueue(conn: Connection, token_ids: list[int]) -> int:
     """Queue render jobs for ``token_ids`` (indexed tokens); queued ones are left as they are."""
     if not token_ids:
         return 0
-    from indexer.db.models.chain import Token
-
     return _enqueue_where(conn, Token.token_id.in_(token_ids))
 
 
@@ -97,7 +94,9 @@ def claim(
     lease_s: int = DEFAULT_LEASE_S,
     now: float | None = None,
 ) -> int | None:
-    """Atomically take the next claimable job (lowest token id); return its token id or None.
+    """Atomically take the next claimable job and return its token id (None if there is none):
+    paid tokens first, then free ones, each by lowest token id, so a free project with huge step
+    counts cannot hold back the tokens collectors paid for (and whose money waits on them).
 
     Claimable: queued, or running with an expired lease (its worker is presumed dead). The
     caller commits; on SQLite a busy database is retried.
@@ -109,10 +108,11 @@ def claim(
     )
     pick = (
         select(RenderJob.token_id)
+        .join(Token, Token.token_id == RenderJob.token_id)
         .where(claimable)
-        .order_by(RenderJob.token_id)
+        .order_by(Token.price == 0, RenderJob.token_id)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=RenderJob, skip_locked=True)
         .scalar_subquery()
     )
     stmt = (

@@ -361,3 +361,17 @@ def test_interrupted_worker_gives_its_job_back(db_engine: Engine) -> None:
     with factory() as s:
         job = s.get(RenderJob, token)
         assert (job.status, job.tries, job.worker_id) == ("queued", 0, None)
+
+
+def test_paid_tokens_are_rendered_before_free_ones(db_engine: Engine) -> None:
+    """A free project with many tokens cannot hold back the ones collectors paid for."""
+    factory = make_session_factory(db_engine)
+    with factory() as s, s.begin():
+        add_project(s, 1, author=AUTHOR, prompt="red", model_id=MODEL, price=0)
+        add_project(s, 2, author=AUTHOR, prompt="red", model_id=MODEL, price=ETH)
+        free = [add_token(s, 1, i, block=10 + i, price=0) for i in range(3)]
+        paid = add_token(s, 2, 0, block=20, price=ETH)
+    with db_engine.begin() as conn:
+        jobs.enqueue_missing(conn)
+        order = [jobs.claim(conn, "W", lease_s=60, now=1_000) for _ in range(4)]
+    assert order == [paid, *free]
