@@ -74,19 +74,18 @@ def settle(
                 raise console.fail(exc) from exc
             except ValueError as exc:
                 raise console.fail(f"{SETTLER_KEY_ENV} is not a private key: {exc}") from exc
-        receivers = _receivers(factory)
-        if poster is not None:
-            with console.one_line_errors(settings):
-                royalties = forward_royalties(poster.w3, receivers, poster.sender)
-        elif settings.rpc_url and receivers:
-            royalties = _royalties_left(settings, receivers)
-        else:
-            royalties = None
         with (
             console.one_line_errors(settings),
             exclusive(engine, "settle", wait=False),  # a second settle says so and stops
             factory() as session,
         ):
+            receivers = _receivers(factory)
+            if poster is not None:
+                royalties = forward_royalties(poster.w3, receivers, poster.sender)
+            elif receivers:
+                royalties = _royalties_left(settings, receivers)
+            else:
+                royalties = None
             try:
                 summary = st.settle(
                     session,
