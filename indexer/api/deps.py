@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from eth_utils import is_checksum_address, to_checksum_address
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -167,6 +167,19 @@ EpochPath = Annotated[int, Path(ge=0, le=UINT256_MAX, description="Epoch number.
 WordPath = Annotated[
     str, Path(pattern=WORD_PATTERN, description="A prompt word: lower-case [a-z0-9-].")
 ]
+
+
+def take_preview_budget(request: Request) -> None:
+    """One render of the client's preview budget (saved and draft previews share it), or a
+    429 with Retry-After."""
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.preview_limiter.acquire(client)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"preview limit reached; retry in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
 
 
 def public_base(request: Request) -> str:

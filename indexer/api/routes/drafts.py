@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from generator.seeding import SCHEDULERS
 from generator.settings import RenderSettings
-from indexer.api.deps import SessionRoute, SettingsDep
+from indexer.api.deps import SessionRoute, SettingsDep, take_preview_budget
 from indexer.api.media import PNG_RESPONSES
 from indexer.api.services import drafts
 from indexer.api.wallet_schemas import DraftPreviewIn, GeneratorOut, ModelOut
@@ -54,14 +54,7 @@ def preview_draft(body: DraftPreviewIn, settings: SettingsDep, request: Request)
     cache = drafts.draft_cache(request.app.state, settings.api_preview_cache_size)
     png = cache.get(key)  # type: ignore[arg-type]
     if png is None:
-        client = request.client.host if request.client else "unknown"
-        wait = request.app.state.preview_limiter.acquire(client)
-        if wait > 0:
-            raise HTTPException(
-                429,
-                f"preview limit reached; retry in {wait:.0f} s",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+        take_preview_budget(request)
         try:
             png = cache.render(  # type: ignore[arg-type]
                 key,

@@ -14,6 +14,7 @@ from indexer.api.deps import (
     SessionRoute,
     SettingsDep,
     public_base,
+    take_preview_budget,
 )
 from indexer.api.media import PNG_RESPONSES
 from indexer.api.schemas import Paged, ProjectDetail, ProjectOut
@@ -78,14 +79,7 @@ def preview(
     cache = request.app.state.preview_cache
     png = cache.get(key)
     if png is None:
-        client = request.client.host if request.client else "unknown"
-        wait = request.app.state.preview_limiter.acquire(client)
-        if wait > 0:
-            raise HTTPException(
-                429,
-                f"preview limit reached; retry in {wait:.0f} s",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+        take_preview_budget(request)
         try:
             png = cache.render(
                 key, lambda: render_preview_png(project, token_hash, settings.model_paths)
