@@ -48,6 +48,8 @@ class ChainView:
         self._chain_id: int | None = None
         self._chain_id_tried = float("-inf")
         self._head: tuple[float, int | None] = (float("-inf"), None)
+        # read at most once per ``ttl``, like the head: claim tickets under load ask the chain
+        self._claimable: tuple[float, tuple[int, str] | None] = (float("-inf"), None)
 
     def chain_id(self) -> int | None:
         """The RPC's chain id (asked once; a failure is retried at most once per ``ttl``)."""
@@ -90,6 +92,16 @@ class ChainView:
         distributor = self.contract_address("PayoutDistributor")
         if distributor is None:
             return None
+        with self._lock:
+            read_at, cached = self._claimable
+            if time.monotonic() - read_at < self._ttl:
+                return cached
+        answer = self._read_claimable_root(distributor)
+        with self._lock:
+            self._claimable = (time.monotonic(), answer)
+        return answer
+
+    def _read_claimable_root(self, distributor: str) -> tuple[int, str] | None:
         try:
             raw = _rpc(
                 self._client, self._rpc_url, "eth_call", 2.0,
