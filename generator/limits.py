@@ -18,3 +18,4 @@ MAX_SIDE = 4096
 SIDE_MULTIPLE = 8  # sides are multiples of this (diffusers asks 8; a larger VAE factor: at render)
 MAX_PROMPT_BYTES = 1000  # UTF-8 bytes; a prompt must also hold a word (generator.words)
 SCHEDULERS: tuple[str, ...] = ("ddim", "dpm", "euler")  # exact spelling, non-ancestral only
+MAX_ADAPTERS = 4  # style adapters a project may pin (ArtCore refuses more)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from generator.limits import MAX_GUIDANCE, MAX_PROMPT_BYTES, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from generator.limits import MAX_ADAPTERS, MAX_GUIDANCE, MAX_PROMPT_BYTES, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from generator.models import CONFIG_FILE, normalize_model_id
 from generator.models import model_id as model_id_of
 from generator.seeding import SCHEDULERS, SchedulerName
@@ -39,6 +39,10 @@ class RenderSettings(BaseModel):
     width: int = 128
     height: int = 128
     scheduler: SchedulerName = "ddim"
+    # Style adapters the project pins (DESIGN.md, "Style adapters"): adapter ids (the model-id rule
+    # over the adapter folder's weight files), in the order the project lists them; rendering loads
+    # each through diffusers' loaders and refuses one whose weights hash differently.
+    adapters: tuple[str, ...] = ()
 
     @classmethod
     def recommended(cls, prompt: str, model_dir: str | Path) -> RenderSettings:
@@ -75,6 +79,16 @@ class RenderSettings(BaseModel):
     @classmethod
     def _model_id(cls, v: str) -> str:
         return normalize_model_id(v)
+
+    @field_validator("adapters")
+    @classmethod
+    def _adapters(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        ids = tuple(normalize_model_id(a) for a in v)
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"adapters must be distinct, got {list(ids)}")
+        if len(ids) > MAX_ADAPTERS:
+            raise ValueError(f"at most {MAX_ADAPTERS} adapters per project, got {len(ids)}")
+        return ids
 
     @field_validator("steps")
     @classmethod
