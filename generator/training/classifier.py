@@ -35,13 +35,13 @@ WEIGHTS = Path(__file__).resolve().with_name("keyword_classifier.safetensors")
 HEADS: dict[str, tuple[str, ...]] = {
     "shape": synthetic.SHAPES,
     "fg_colour": synthetic.COLOUR_NAMES,
-    "fg_texture": synthetic.TEXTURES,
+    "fg_texture": synthetic.ALL_TEXTURES,
     "bg_colour": synthetic.COLOUR_NAMES,
-    "bg_texture": synthetic.TEXTURES,
+    "bg_texture": synthetic.ALL_TEXTURES,
 }
 CLASSIFIER_SEED = 4_242
 BORDER = 6  # pixels of the border that vote for the background colour
-N_COLOURS, N_TEXTURES = len(synthetic.COLOUR_NAMES), len(synthetic.TEXTURES)
+N_COLOURS, N_TEXTURES = len(synthetic.COLOUR_NAMES), len(synthetic.ALL_TEXTURES)
 SHIFTS: tuple[tuple[int, int], ...] = tuple(
     [(d, 0) for d in (2, 4, 6, 8, 12, 16)]
     + [(0, d) for d in (2, 4, 6, 8, 12, 16)]
@@ -193,12 +193,17 @@ def augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def training_features(n_batches: int, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(features, texture labels) of both regions of augmented real images."""
+    """(features, texture labels) of both regions of augmented real images: base textures, and
+    one in three batches with an adapter texture (``synthetic.ADAPTER_TEXTURES``) in one region."""
     rng = np.random.default_rng(seed)
     batches = synthetic.training_batches(batch, seed=seed)
     feats, labels = [], []
-    for _ in range(n_batches):
+    for k in range(n_batches):
         images, _, specs = next(batches)
+        if k % 3 == 2:
+            texture = synthetic.ADAPTER_TEXTURES[(k // 3) % len(synthetic.ADAPTER_TEXTURES)]
+            specs = synthetic.with_texture(specs, texture, rng)
+            images, _ = synthetic.render_specs(specs)
         for i, regions in enumerate(read_regions(augment(images, rng))):
             feats += [regions.fg_features, regions.bg_features]
             labels += [specs.fg_texture[i], specs.bg_texture[i]]
@@ -232,9 +237,9 @@ def predict(model: TextureClassifier, images: np.ndarray) -> dict[str, list[str]
     return {
         "shape": [r.shape for r in regions],
         "fg_colour": [synthetic.COLOUR_NAMES[r.fg_colour] for r in regions],
-        "fg_texture": [synthetic.TEXTURES[i] for i in fg.tolist()],
+        "fg_texture": [synthetic.ALL_TEXTURES[i] for i in fg.tolist()],
         "bg_colour": [synthetic.COLOUR_NAMES[r.bg_colour] for r in regions],
-        "bg_texture": [synthetic.TEXTURES[i] for i in bg.tolist()],
+        "bg_texture": [synthetic.ALL_TEXTURES[i] for i in bg.tolist()],
     }
 
 
@@ -260,9 +265,16 @@ def load_or_train(path: Path = WEIGHTS) -> TextureClassifier:
     return model
 
 
-def real_accuracy(model: TextureClassifier, n: int = 256, blur: bool = False) -> dict[str, float]:
-    """Accuracy per head on held-out real images (the classifier's own ceiling)."""
-    samples = synthetic.make_samples(np.random.default_rng(synthetic.HOLDOUT_SEED + 3), n)
+def real_accuracy(
+    model: TextureClassifier, n: int = 256, blur: bool = False, texture: str | None = None
+) -> dict[str, float]:
+    """Accuracy per head on held-out real images (the classifier's own ceiling); with ``texture``
+    (an adapter texture), on images holding it in one region."""
+    rng = np.random.default_rng(synthetic.HOLDOUT_SEED + 3)
+    specs = synthetic.sample_specs(rng, n)
+    if texture is not None:
+        specs = synthetic.with_texture(specs, texture, rng)
+    samples = synthetic.specs_samples(specs)
     images = np.stack([s.image for s in samples])
     if blur:
         images = augment(images, np.random.default_rng(1))
@@ -287,6 +299,10 @@ def main() -> None:
     print(f"trained in {time.time() - start:.0f} s")
     print(f"real held-out accuracy {real_accuracy(model)}")
     print(f"augmented held-out accuracy {real_accuracy(model, blur=True)}")
+    for texture in synthetic.ADAPTER_TEXTURES:
+        print(
+            f"{texture}: augmented held-out accuracy {real_accuracy(model, blur=True, texture=texture)}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ The set is vectorised numpy: :func:`render_specs` paints thousands of images per
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,6 +35,10 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "black": (15, 15, 15),
 }
 TEXTURES: tuple[str, ...] = ("plain", "stripes", "dots", "checks", "waves", "zigzag")
+# Textures the default model never saw (its training stream draws from TEXTURES only): an artist's
+# own works for a style adapter (issue 14) are painted with one of these.
+ADAPTER_TEXTURES: tuple[str, ...] = ("hatch", "grid", "bricks", "spiral")
+ALL_TEXTURES: tuple[str, ...] = TEXTURES + ADAPTER_TEXTURES
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle")
 BACKGROUND_WORD = "background"
 LINK_WORD = "on"
@@ -66,6 +70,7 @@ class Specs:
     phase: np.ndarray  # (n, 2, 2) float in [0, 1): texture phase (region, axis)
     swap_fg: np.ndarray  # (n,) bool: texture word before colour word in the shape region
     swap_bg: np.ndarray  # (n,) bool: same for the background region
+    textures: tuple[str, ...] = TEXTURES  # what fg_texture and bg_texture index into
 
     def __len__(self) -> int:
         return int(self.shape.shape[0])
@@ -124,11 +129,13 @@ def shape_masks(specs: Specs, size: int = IMAGE_SIZE) -> np.ndarray:
     return np.where(kind == 0, circle, np.where(kind == 1, square, triangle))
 
 
-def _texture_patterns(texture: np.ndarray, phase: np.ndarray, size: int) -> np.ndarray:
+def _texture_patterns(
+    texture: np.ndarray, phase: np.ndarray, size: int, textures: tuple[str, ...] = TEXTURES
+) -> np.ndarray:
     """(n, size, size) float32 in {0, 1}: where the texture's second tone goes."""
     grid = np.arange(size, dtype=np.float32) * np.float32(IMAGE_SIZE / size)
     out = np.zeros((texture.shape[0], size, size), dtype=np.float32)
-    for index, name in enumerate(TEXTURES):
+    for index, name in enumerate(textures):
         rows = np.flatnonzero(texture == index)
         if name == "plain" or rows.size == 0:
             continue
@@ -151,6 +158,18 @@ def _pattern(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         pattern = ((y + 3.0 * np.sin(2 * np.pi * x / PERIOD)) / PERIOD) % 1.0 < 0.45
     elif name == "zigzag":
         pattern = ((y + 0.5 * PERIOD * np.abs(2.0 * u - 1.0)) / PERIOD) % 1.0 < 0.45
+    elif name == "hatch":  # thin lines at 45 degrees
+        pattern = ((x + y) / PERIOD) % 1.0 < 0.3
+    elif name == "grid":  # thin lines along both axes
+        pattern = (u < 0.22) | (v < 0.22)
+    elif name == "bricks":  # courses half a period high, every other one shifted by half a brick
+        course = np.floor(2.0 * y / PERIOD)
+        shifted = ((x / PERIOD + 0.5 * (course % 2.0)) % 1.0) < 0.12
+        pattern = (((2.0 * y / PERIOD) % 1.0) < 0.24) | shifted
+    elif name == "spiral":  # an Archimedean spiral around the image's centre, one turn a period
+        cx, cy = x - IMAGE_SIZE / 2, y - IMAGE_SIZE / 2
+        turn = np.arctan2(cy, cx) / (2 * np.pi)
+        pattern = ((np.sqrt(cx * cx + cy * cy) / PERIOD + turn) % 1.0) < 0.45
     else:
         raise ValueError(f"unknown texture {name!r}")
     return pattern.astype(np.float32)
@@ -173,7 +192,7 @@ def render_specs(specs: Specs, size: int = IMAGE_SIZE) -> tuple[np.ndarray, np.n
     for region, (colour, texture) in enumerate(
         ((specs.fg_colour, specs.fg_texture), (specs.bg_colour, specs.bg_texture))
     ):
-        pattern = _texture_patterns(texture, specs.phase[:, region], size) > 0.5
+        pattern = _texture_patterns(texture, specs.phase[:, region], size, specs.textures) > 0.5
         tone = tone_u8[colour][:, None, None, :]
         base = base_u8[colour][:, None, None, :]
         regions.append(np.where(pattern[..., None], tone, base))
@@ -184,8 +203,8 @@ def captions(specs: Specs) -> list[str]:
     """One caption per spec; colour/texture order inside each region follows ``swap_*``."""
     out = []
     for i in range(len(specs)):
-        fg = [COLOUR_NAMES[specs.fg_colour[i]], TEXTURES[specs.fg_texture[i]]]
-        bg = [COLOUR_NAMES[specs.bg_colour[i]], TEXTURES[specs.bg_texture[i]]]
+        fg = [COLOUR_NAMES[specs.fg_colour[i]], specs.textures[specs.fg_texture[i]]]
+        bg = [COLOUR_NAMES[specs.bg_colour[i]], specs.textures[specs.bg_texture[i]]]
         if specs.swap_fg[i]:
             fg.reverse()
         if specs.swap_bg[i]:
@@ -203,17 +222,21 @@ def word_masks(specs: Specs, inside: np.ndarray, i: int) -> dict[str, np.ndarray
     fg, bg = inside[i], ~inside[i]
     return {
         COLOUR_NAMES[specs.fg_colour[i]]: fg,
-        TEXTURES[specs.fg_texture[i]]: fg,
+        specs.textures[specs.fg_texture[i]]: fg,
         SHAPES[specs.shape[i]]: fg,
         COLOUR_NAMES[specs.bg_colour[i]]: bg,
-        TEXTURES[specs.bg_texture[i]]: bg,
+        specs.textures[specs.bg_texture[i]]: bg,
         BACKGROUND_WORD: bg,
     }
 
 
 def make_samples(rng: np.random.Generator, n: int, size: int = IMAGE_SIZE) -> list[Sample]:
     """``n`` samples with images, captions and word masks (convenient, not the fast path)."""
-    specs = sample_specs(rng, n)
+    return specs_samples(sample_specs(rng, n), size)
+
+
+def specs_samples(specs: Specs, size: int = IMAGE_SIZE) -> list[Sample]:
+    """The samples of ``specs``: images, captions and word masks."""
     images, inside = render_specs(specs, size)
     texts = captions(specs)
     return [
@@ -223,12 +246,37 @@ def make_samples(rng: np.random.Generator, n: int, size: int = IMAGE_SIZE) -> li
             masks=word_masks(specs, inside, i),
             shape=SHAPES[specs.shape[i]],
             fg_colour=COLOUR_NAMES[specs.fg_colour[i]],
-            fg_texture=TEXTURES[specs.fg_texture[i]],
+            fg_texture=specs.textures[specs.fg_texture[i]],
             bg_colour=COLOUR_NAMES[specs.bg_colour[i]],
-            bg_texture=TEXTURES[specs.bg_texture[i]],
+            bg_texture=specs.textures[specs.bg_texture[i]],
         )
-        for i in range(n)
+        for i in range(len(specs))
     ]
+
+
+def with_texture(specs: Specs, texture: str, rng: np.random.Generator) -> Specs:
+    """``specs`` with ``texture`` (one of ALL_TEXTURES) painted in one region of every image:
+    the shape's or the background's, half and half, drawn from ``rng``; the other region keeps a
+    texture of TEXTURES. What an artist's works (``works_samples``) and the adapter benches use."""
+    if texture not in ALL_TEXTURES:
+        raise ValueError(f"unknown texture {texture!r}: use one of {', '.join(ALL_TEXTURES)}")
+    new = ALL_TEXTURES.index(texture)
+    in_shape = rng.random(len(specs)) < 0.5
+    fg = np.where(in_shape, new, specs.fg_texture)
+    bg = np.where(in_shape, specs.bg_texture, new)
+    clash = fg == bg  # `texture` is a base texture already used by the other region
+    fg = np.where(clash & ~in_shape, (fg + 1) % len(TEXTURES), fg)
+    bg = np.where(clash & in_shape, (bg + 1) % len(TEXTURES), bg)
+    return replace(specs, fg_texture=fg, bg_texture=bg, textures=ALL_TEXTURES)
+
+
+def works_samples(texture: str, n: int, seed: int, size: int = IMAGE_SIZE) -> list[Sample]:
+    """An artist's works for a style adapter: ``n`` images of the set with ``texture`` in one
+    region each, captioned with the texture as a word; (texture, n, seed) fixes every pixel."""
+    rng = np.random.default_rng(
+        [seed, ALL_TEXTURES.index(texture) if texture in ALL_TEXTURES else 0]
+    )
+    return specs_samples(with_texture(sample_specs(rng, n), texture, rng), size)
 
 
 def holdout_samples(n: int = 200, size: int = IMAGE_SIZE) -> list[Sample]:
