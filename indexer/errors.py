@@ -122,6 +122,11 @@ class NothingToSettle(SettlementError):
     """No new entitlement since the last epoch: not a failure (``settle`` exits 0)."""
 
 
+class EpochFileError(StyleLedgerError, ValueError):
+    """A published epoch file cannot be read (missing, unreachable, not JSON, not an epoch):
+    the message names the file or URL and what is wrong."""
+
+
 # ─────────────────────────────────────────────── demo ─────────────────────────────────────────────
 
 

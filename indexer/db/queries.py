@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from generator.words import assign_keywords, keyword_candidates
 from indexer.db.models.chain import (
     PlatformFee,
     PlatformRecipient,
@@ -79,6 +80,21 @@ def resolve_keywords_for_token(
 ) -> dict[str, ResolvedStyle]:
     """:func:`resolve_keywords_at` at the token's Mint log."""
     return resolve_keywords_at(session, words, pos=token.pos)
+
+
+class PromptKeywords(NamedTuple):
+    """A prompt's keywords at a point: the style each registered keyword it spells named, and
+    the keyword each word pays (``generator.words.assign_keywords``; words absent pay none)."""
+
+    styles: dict[str, ResolvedStyle]
+    owner: dict[str, str]
+
+
+def prompt_keywords_at(session: Session, prompt: str, *, pos: int) -> PromptKeywords:
+    """The one way from a prompt to the keywords its words pay at log position ``pos`` (for a
+    token: its ``pos``): the render worker books a sale by it, the epoch file publishes it."""
+    styles = resolve_keywords_at(session, keyword_candidates(prompt), pos=pos)
+    return PromptKeywords(styles, assign_keywords(prompt, styles))
 
 
 def _version_at(session: Session, column: Any, key: int, at: int) -> Any:

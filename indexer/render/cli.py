@@ -95,8 +95,24 @@ def verify(
         Path | None, typer.Option("--model-dir", help="With --record: the model folder.")
     ] = None,
     rpc_url: Annotated[
-        str | None, typer.Option(help="Check the token hash on-chain too [STYLELEDGER_RPC_URL].")
+        str | None, typer.Option(help="The chain to read the token from [STYLELEDGER_RPC_URL].")
     ] = None,
+    epoch_file: Annotated[
+        str | None,
+        typer.Option(
+            "--epoch-file",
+            help="The published epoch file (a path or a URL) to check the token against; "
+            "default: the file the newest root on-chain names. No database is used.",
+        ),
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Check against the published epoch file even where a database is configured.",
+        ),
+    ] = False,
+    deployment: DeploymentOpt = None,
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -111,21 +127,31 @@ def verify(
 ) -> None:
     """Re-render a token and compare its pixels and its shares with the recorded ones.
 
-    TOKEN_ID: the token as the indexer rendered it (its hash and project from chain data, its
-    image, pixel hash and shares from the database). --record FILE instead: a record.json
-    written by `styleledger render` (--image: the image it wrote, for the tolerance check).
+    TOKEN_ID: anyone's check, with no database: the token's hash, project and styles at the
+    mint from the chain (--rpc-url; its events replayed in memory), its pixel hash, shares and
+    wei from its epoch's published file (--epoch-file, else the file the newest root on-chain
+    names), which is checked against the root on-chain. With a database configured
+    (--database-url or STYLELEDGER_DATABASE_URL; --public to check the published file
+    instead): the token as the operator's indexer stored it, its image included. --record
+    FILE instead: a record.json written by `styleledger render` (--image: the image it wrote,
+    for the tolerance check).
 
     Exit codes, the same in both modes: 0 identical; 3 within tolerance (off the canonical
     float path: pixels within 2 levels on at most 0.1 % of them, shares within 100 ppm a
     word); 1 different; 2 bad input (a missing or malformed file, an unknown token).
     """
+    inputs = None
     if record is not None:
         result = _verify_record(record, image, model_dir)
     elif token_id is None:
         raise console.fail("give a TOKEN_ID (or --record record.json)")
+    elif public or epoch_file is not None or not _database_named(database_url):
+        result, inputs = _verify_published(token_id, rpc_url, deployment, epoch_file)
     else:
         result = _verify_token(token_id, rpc_url, database_url, data_dir)
-    ablation = _ablation(token_id, record, model_dir, database_url, data_dir) if ablate else None
+    ablation = (
+        _ablation(token_id, record, model_dir, database_url, data_dir, inputs) if ablate else None
+    )
     if as_json:
         out = result.to_dict()
         if ablation is not None:
@@ -139,8 +165,9 @@ def verify(
     raise typer.Exit(code=result.exit_code)
 
 
-def _ablation(token_id, record, model_dir, database_url, data_dir):
-    """generator.ablation for the token being verified (its settings and hash as recorded)."""
+def _ablation(token_id, record, model_dir, database_url, data_dir, inputs=None):
+    """generator.ablation for the token being verified (its settings and hash as recorded, or
+    as the chain gave them to the published check)."""
     from generator import find_model
     from generator.ablation import ablate
     from generator.settings import RenderSettings
@@ -150,6 +177,9 @@ def _ablation(token_id, record, model_dir, database_url, data_dir):
 
         rec = read_record(record)
         return ablate(RenderSettings(**rec["settings"]), rec["token_hash"], model_dir=model_dir)
+    if inputs is not None:
+        folder = find_model(inputs.settings.model_id, console.settings().model_paths)
+        return ablate(inputs.settings, inputs.token_hash, model_dir=folder)
     from indexer.render.inputs import load_render_input
 
     settings = console.settings(database_url=database_url, data_dir=data_dir)
@@ -170,6 +200,41 @@ def _verify_record(record: Path, image: Path | None, model_dir: Path | None):
         return verify_record(record, reference=image, model_dir=model_dir)
     except (ValueError, LookupError, OSError) as exc:
         raise console.fail(exc) from exc
+
+
+def _database_named(database_url: str | None) -> bool:
+    """Whether a database was asked for (the flag, STYLELEDGER_DATABASE_URL or .env): verify
+    never creates one otherwise."""
+    return database_url is not None or "database_url" in console.settings().model_fields_set
+
+
+def _verify_published(
+    token_id: int, rpc_url: str | None, deployment: Path | None, epoch_file: str | None
+):
+    """indexer.render.published: the chain and the published file, no database."""
+    from indexer.chain.connection import open_chain
+    from indexer.render.published import replay_chain, verify_published
+
+    settings = console.settings(rpc_url=rpc_url, deployment=deployment)
+    with console.one_line_errors(settings):
+        w3, dep = open_chain(settings.rpc_url, settings.deployment, timeout=settings.rpc_timeout)
+        replay = replay_chain(w3, dep)
+        try:
+            result = verify_published(
+                token_id,
+                w3=w3,
+                deployment=dep,
+                epoch_file=epoch_file,
+                model_paths=settings.model_paths,
+                replay=replay,
+            )
+            with replay.factory() as session:
+                from indexer.render.inputs import load_render_input
+
+                inputs = load_render_input(session, token_id)
+        finally:
+            replay.dispose()
+    return result, inputs
 
 
 def _verify_token(
@@ -225,8 +290,15 @@ def describe(result, what: str) -> list[str]:
             )
     wei = getattr(result, "wei", None)  # token mode: the sale recomputed from the shares
     if wei is not None:
-        lines.append(f"  wei {'as booked' if wei.matches else 'DIFFER'}: {wei.reason}")
+        lines.append(f"  wei {'recomputed alike' if wei.matches else 'DIFFER'}: {wei.reason}")
         lines += [f"    {line} {delta:+,} wei" for line, delta in wei.deltas.items()]
+    publication = getattr(result, "publication", None)  # checked against the published file
+    if publication is not None:
+        lines.append(
+            f"  epoch {publication.epoch} file {'matches' if publication.matches else 'DIFFERS'}"
+            f" ({publication.source})" + ("" if publication.problems else f": {publication.reason}")
+        )
+        lines += [f"    {problem}" for problem in publication.problems]
     lines += [f"  note: {note}" for note in result.notes]
     return lines
 

@@ -12,6 +12,7 @@ stood at the mint (indexed from the project's events). The answer compares
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,19 @@ class WeiCheck:
 
 
 @dataclass
+class PublicationCheck:
+    """A published epoch file against the chain, and the token's record in it against the
+    file's own lines and the registry at the mint (``indexer.render.published``)."""
+
+    source: str  # the file's path or URL
+    epoch: int
+    root: str | None  # the root the PayoutDistributor holds for that epoch
+    matches: bool
+    problems: list[str]
+    reason: str
+
+
+@dataclass
 class TokenVerification:
     """The pixels and the shares of a re-render against the stored render; ``verdict`` is the
     worse of the two (generator.verification's rules)."""
@@ -60,6 +74,8 @@ class TokenVerification:
     shares: ShareCheck
     wei: WeiCheck
     notes: list[str] = field(default_factory=list)
+    # verify from the published record (indexer.render.published): the file against the chain
+    publication: PublicationCheck | None = None
 
     @property
     def expected_pixel_hash(self) -> str:
@@ -91,6 +107,7 @@ class TokenVerification:
             "shares": self.shares.to_dict(),
             "wei": asdict(self.wei),
             "notes": self.notes,
+            **({} if self.publication is None else {"publication": asdict(self.publication)}),
         }
 
 
@@ -151,48 +168,76 @@ def verify_token(
         pixels = replace(pixels, verdict="different", reason=unreadable)
     actual_ppm = {f.word: f.ppm for f in (result.attribution.words if result.attribution else [])}
     shares = compare_shares(stored_ppm, actual_ppm, pixels.verdict)
-    wei = compare_wei(session, inp, actual_ppm)
+    return conclude(inp, pixels, shares, compare_wei(session, inp, actual_ppm), notes)
+
+
+def conclude(
+    inp: RenderInput,
+    pixels: Verification,
+    shares: ShareCheck,
+    wei: WeiCheck,
+    notes: list[str],
+    publication: PublicationCheck | None = None,
+) -> TokenVerification:
+    """The verdict: the worse of the pixels' and the shares'; *different* when the shares are
+    identical but the wei are not (the ledger lines were altered), or the published file is
+    wrong."""
     verdict = worst(pixels.verdict, shares.verdict)
     if shares.verdict == "identical" and not wei.matches:
-        verdict = "different"  # same shares, other wei: the ledger lines were altered
+        verdict = "different"
+    if publication is not None and not publication.matches:
+        verdict = "different"
     return TokenVerification(
-        token_id=token_id,
+        token_id=inp.token_id,
         token_hash=inp.token_hash,
         verdict=verdict,
         pixels=pixels,
         shares=shares,
         wei=wei,
         notes=notes,
+        publication=publication,
     )
 
 
-def _pool_lines(entries) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    for e in entries:
-        role = str(getattr(e.role, "value", e.role))
+# A sale's line as verify compares it: (role, account, style id or None, wei).
+Line = tuple[str, str, int | None, int]
+
+
+def pool_lines(lines: Iterable[Line]) -> dict[str, int]:
+    """A sale's creator-pool lines, ``"role account [style N]" -> wei`` (accounts lower-case),
+    the platform's line left out."""
+    out: dict[str, int] = {}
+    for role, account, style_id, amount in lines:
         if role == Role.PLATFORM.value:
             continue
-        key = f"{role} {e.account}" + (f" style {e.style_id}" if e.style_id is not None else "")
-        lines[key] = lines.get(key, 0) + int(e.amount)
-    return lines
+        key = f"{role} {account.lower()}" + (f" style {style_id}" if style_id is not None else "")
+        out[key] = out.get(key, 0) + int(amount)
+    return out
 
 
-def compare_wei(session: Session, inp: RenderInput, actual_ppm: dict[str, int]) -> WeiCheck:
-    """Recompute the token's sale with the money formula from ``actual_ppm`` and compare its
-    creator-pool lines with the ledger's."""
-    stored = _pool_lines(
-        session.scalars(
-            select(LedgerEntry).where(
-                LedgerEntry.token_id == inp.token_id, LedgerEntry.kind == "sale"
-            )
-        )
-    )
-    recomputed = _pool_lines(book_sale(session, inp, actual_ppm, platform="").split.entries)
+def wei_check(stored: dict[str, int], recomputed: dict[str, int], booked: str) -> WeiCheck:
+    """Recomputed against ``booked`` (the ledger's, the file's) creator-pool lines."""
     deltas = {
         k: recomputed.get(k, 0) - stored.get(k, 0)
         for k in sorted(set(stored) | set(recomputed))
         if recomputed.get(k, 0) != stored.get(k, 0)
     }
     if not deltas:
-        return WeiCheck(True, {}, f"{sum(stored.values())} wei to creators, as booked")
-    return WeiCheck(False, deltas, "the recomputed wei differ from the booked ones")
+        return WeiCheck(True, {}, f"{sum(stored.values())} wei to creators, as {booked}")
+    return WeiCheck(False, deltas, f"the recomputed wei differ from the {booked} ones")
+
+
+def compare_wei(session: Session, inp: RenderInput, actual_ppm: dict[str, int]) -> WeiCheck:
+    """Recompute the token's sale with the money formula from ``actual_ppm`` and compare its
+    creator-pool lines with the ledger's."""
+    stored = pool_lines(
+        (str(e.role), e.account, e.style_id, int(e.amount))
+        for e in session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.token_id == inp.token_id, LedgerEntry.kind == "sale"
+            )
+        )
+    )
+    split = book_sale(session, inp, actual_ppm, platform="").split
+    recomputed = pool_lines((e.role.value, e.account, e.style_id, e.amount) for e in split.entries)
+    return wei_check(stored, recomputed, "booked")

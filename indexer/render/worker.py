@@ -8,7 +8,7 @@ with its reason and retried; after ``max_tries`` the job is ``failed`` and stays
 What a render uses comes from the chain alone: the token hash from the ``Mint`` log, the
 project's prompt, model id and settings *as they stood at the mint* (``project_versions``), the
 project's pinned model (``generator.models.find_model``). Words resolve to styles as they stood at
-the mint (``indexer.db.queries.resolve_keywords_at``); the money follows ``indexer.ledger.money``.
+the mint (``indexer.db.queries.prompt_keywords_at``); the money follows ``indexer.ledger.money``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from generator.words import assign_keywords, keyword_candidates, keyword_ppm
+from generator.words import keyword_ppm
 from indexer.db.models.ledger import (
     Attribution,
     JobStatus,
     LedgerEntry,
     Render,
 )
-from indexer.db.queries import platform_recipient_at, resolve_keywords_at
+from indexer.db.queries import platform_recipient_at, prompt_keywords_at
 from indexer.ledger.money import (
     Role,
     Split,
@@ -58,14 +58,6 @@ HEATMAPS_DIR = "heatmaps"
 
 class _LeaseLost(Exception):
     """Another worker took the job over (our lease expired): our result must not be written."""
-
-
-def styles_at_mint(session: Session, words: Iterable[str], pos: int) -> dict[str, StyleAtBlock]:
-    """The style each word named at the mint (log position ``pos``), as the money formula wants."""
-    return {
-        word: StyleAtBlock(r.style_id, r.payout, StyleStatus(r.status))
-        for word, r in resolve_keywords_at(session, words, pos=pos).items()
-    }
 
 
 # ─────────────────────────────────────────── rendering ───────────────────────────────────────────
@@ -159,9 +151,11 @@ def book_sale(
 ) -> Booking:
     """The one way a token's word shares become wei (the worker books it, ``verify`` recomputes
     it): the words spelling a registered keyword pay it, summed (pop-art = pop + art)."""
-    prompt = inp.settings.prompt
-    styles = styles_at_mint(session, keyword_candidates(prompt), inp.pos)
-    owner = assign_keywords(prompt, styles)
+    resolved, owner = prompt_keywords_at(session, inp.settings.prompt, pos=inp.pos)
+    styles = {
+        word: StyleAtBlock(r.style_id, r.payout, StyleStatus(r.status))
+        for word, r in resolved.items()
+    }
     merged = keyword_ppm(word_ppm, owner)
     shares = [WordShare(unit, ppm) for unit, ppm in merged.items()]
     # The contract keeps a sale's platform cut for whoever is the recipient when it is withdrawn;

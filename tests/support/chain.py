@@ -3,6 +3,7 @@
 * :func:`start_anvil`: the real anvil (``indexer.devchain``) with a zero base fee, as the tests
   want it; ``.stop()``.
 * :func:`deploy_contracts`: ``scripts/deploy.py`` against a running anvil (``indexer.devchain``).
+* :func:`dev_key`: the private key of one of anvil's funded accounts (the settler's, say).
 * emitters (``indexer.devchain.emitters``): any event from any address, without the contracts.
 * :func:`dump_tables`: every row of some tables, without surrogate keys, to compare databases.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "EmitterDeployment",
     "LogEmitter",
     "deploy_contracts",
+    "dev_key",
     "dump_tables",
     "emitter_deployment",
     "free_port",
@@ -55,6 +57,20 @@ def deploy_contracts(anvil: Anvil, out_dir: Path, timeout: float = 300, **env: s
     """scripts/deploy.py against ``anvil``, deployed by its first unlocked account; ``env``: the
     script's settings (PLATFORM_BPS, CHALLENGE_DELAY...). Returns the deployment file."""
     return devchain_deploy.deploy_contracts(anvil.url, out_dir, timeout=timeout, env=env)
+
+
+def dev_key(address: str) -> str:
+    """The private key of ``address``, one of anvil's ten accounts (its well-known mnemonic)."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    for index in range(10):
+        account = Account.from_mnemonic(
+            devchain_anvil.ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}"
+        )
+        if account.address == address:
+            return account.key.hex()
+    raise LookupError(f"{address} is not one of anvil's default accounts")
 
 
 _VOLATILE = {"id", "updated_at", "created_at"}

@@ -20,7 +20,12 @@ from indexer.chain.deployment import REPO_ROOT
 from indexer.db.base import make_session_factory
 from indexer.ledger.epochs import settle
 from indexer.ledger.merkle import StandardMerkleTree
-from indexer.ledger.publication import epoch_document, write_epoch_file
+from indexer.ledger.publication import (
+    check_epoch_document,
+    check_token_lines,
+    epoch_document,
+    write_epoch_file,
+)
 from indexer.render.worker import Worker
 from indexer.settings import load_settings
 from tests.support.ledger import add_project, add_style, add_token, change_style, fake_renderer
@@ -73,6 +78,42 @@ def test_the_file_rebuilds_every_leaf_and_the_root(db_engine: Engine, tmp_path: 
     held = document["held"]
     assert held and all(h["style"] == 2 and "suspended at block 25" in h["reason"] for h in held)
     assert OTHER not in leaves  # its share waits, said why, not lost
+
+
+def test_each_token_as_rendered_and_booked(db_engine: Engine, tmp_path: Path) -> None:
+    """The ``tokens`` section: what a stranger re-renders and recomputes a token against."""
+    number = _epoch(db_engine, tmp_path)
+    with make_session_factory(db_engine)() as s:
+        document = epoch_document(s, number)
+    assert (
+        check_epoch_document(
+            document, posted_root=document["root"], posted_total=int(document["total"])
+        )
+        == []
+    )
+    assert [t["token"] for t in document["tokens"]] == [1_000_000, 1_000_001, 1_000_002]
+    for record in document["tokens"]:
+        assert check_token_lines(document, record) == []
+        assert record["price"] == str(10**16 + 7) and len(record["pixelHash"]) in (64, 66)
+        words = {w["word"]: w for w in record["words"]}
+        assert {w: x["ppm"] for w, x in words.items()} == {
+            "red": 200_001, "stripes": 399_999, "dots": 400_000
+        }  # fmt: skip
+        assert [words[w]["keyword"] for w in ("red", "stripes", "dots")] == [
+            None,
+            "stripes",
+            "dots",
+        ]
+        assert (words["dots"]["style"], words["dots"]["status"]) == (2, "active")  # at the mint
+        payees = record["payees"]
+        assert sum(int(p["wei"]) for p in payees) == 10**16 + 7
+        waiting = [p for p in payees if p["epoch"] is None and p["role"] != "platform"]
+        assert [p["account"] for p in waiting] == [OTHER]  # its style was suspended at block 20
+    assert check_epoch_document(document, posted_root="0x" + "00" * 32, posted_total=1) == [
+        f"its tree's root {document['root']} is not the root the PayoutDistributor holds for "
+        f"epoch {number} (0x{'00' * 32})",
+        f"its total {document['total']} wei is not the total posted on-chain for epoch {number} (1)",
+    ]
 
 
 def test_openzeppelin_loads_the_file(db_engine: Engine, tmp_path: Path) -> None:
