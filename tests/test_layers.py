@@ -30,12 +30,14 @@ LAYERS: list[tuple[str, int]] = [
     ("indexer.sync", 30),
     ("indexer.ledger", 30),
     ("indexer.render", 31),  # the render worker books a sale with the ledger's money formula
+    ("indexer.styles", 31),  # an artist's works tree is a StandardMerkleTree (indexer.ledger)
     ("indexer.devchain", 40),
     ("indexer.console", 45),
     ("indexer.api", 50),
     ("indexer.demo", 60),
     ("indexer.sync.cli", 65),
     ("indexer.render.cli", 65),
+    ("indexer.styles.cli", 65),
     ("indexer.ledger.cli", 65),
     ("indexer.api.cli", 65),
     ("indexer.demo.cli", 65),

@@ -34,6 +34,7 @@ from tests.support.chain import (
     emitter_deployment,
     start_anvil,
 )
+from tests.support.merkle import Reference, reference_missing
 from tests.support.postgres import PostgresServer, postgres_bindir
 from tests.support.sd_factory import build_tiny_sd
 from tests.support.skip import skip_or_fail
@@ -105,3 +106,14 @@ def tiny_sd_id(tiny_sd: Path) -> str:
     from generator.models import model_id
 
     return model_id(tiny_sd)
+
+
+@pytest.fixture(scope="session")
+def merkle_reference() -> Iterator[Reference]:
+    """@openzeppelin/merkle-tree (npm) behind a pipe, for the whole session."""
+    reason = reference_missing()
+    if reason:
+        skip_or_fail(reason)
+    ref = Reference()
+    yield ref
+    ref.close()

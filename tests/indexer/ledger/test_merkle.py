@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -20,52 +18,16 @@ from hypothesis import strategies as st
 from indexer.chain.deployment import REPO_ROOT
 from indexer.ledger import merkle
 from indexer.ledger.merkle import StandardMerkleTree
-from tests.support.skip import skip_or_fail
+from tests.support.merkle import Reference
 
 ROOT = REPO_ROOT
-SCRIPT = ROOT / "tests" / "js" / "merkle_reference.mjs"
 ENCODING = ["address", "uint256"]
 UINT256_MAX = 2**256 - 1
 
 
-class Reference:
-    """The npm package behind a pipe: ``trees([...]) -> [{"root", "proofs", "dump"}, ...]``."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            ["node", str(SCRIPT)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def trees(self, trees: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"trees": trees}) + "\n")
-        self.proc.stdin.flush()
-        reply = json.loads(self.proc.stdout.readline())
-        if "error" in reply:
-            raise RuntimeError(f"npm reference: {reply['error']}")
-        return reply["results"]
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
-def reference() -> Iterator[Reference]:
-    missing = (
-        shutil.which("node") is None
-        or not (ROOT / "node_modules/@openzeppelin/merkle-tree").is_dir()
-    )
-    if missing:
-        skip_or_fail("node or node_modules/@openzeppelin/merkle-tree missing: run `make install`")
-    ref = Reference()
-    yield ref
-    ref.close()
+def reference(merkle_reference: Reference) -> Reference:
+    return merkle_reference
 
 
 def as_json(encoding: Sequence[str], values: Sequence[Sequence[Any]]) -> dict[str, Any]:
