@@ -39,18 +39,21 @@ import {IPayoutDistributor} from "./interfaces/IPayoutDistributor.sol";
  * own: claims so far are `totalDeposited - balance` (SELFBALANCE), which keeps a claim at one
  * storage write.
  *
- * @dev No reentrancy guard: a claim updates `claimed[account]` and the total before its single
- * external call (checks-effects-interactions), so a reentrant claim finds nothing left to pay.
+ * @dev No reentrancy guard: a claim updates `claimed[account]` before its single external call
+ * (checks-effects-interactions), so a reentrant claim finds nothing left to pay, and the claims
+ * so far (`totalDeposited - balance`) already count the ether on its way out.
  *
  * Storage layout (after AccessControl's roles mapping), tuned for {claim}, which reads slots A and
- * B and writes only its account's `_claimed` entry:
+ * B (one SLOAD, its three fields kept on the stack) and reads and writes only its account's
+ * `_claims` entry (its slot hashed once):
  * - A `_root`: the latest posted, not vetoed root (pending or claimable).
  * - B `_head`: rootTotal (12 bytes) | claimableAt (8) | totalDeposited (12).
  * - C `_previousRoot`: the root claimed against while `_root` is pending.
  * - D `_history`: previousTotal (12) | rootEpoch (8) | previousEpoch (8).
  * - E `_lastPostedEpoch` (8).
  * - F `_core`.
- * - `_claimed[account]`: cumulative amount paid to `account`.
+ * - `_claims[account].cumulative`: cumulative amount paid to `account` (the slot a plain
+ *   `mapping(address => uint256)` would use: a one-field struct, so a storage reference).
  * - `_settlerFrom[account]`: when an appointed settler may first post (0 for the constructor's).
  * - `_guardianUntil[account]`: a removed guardian vetoes roots posted before this time.
  * Amounts fit 96 bits (79 billion ether); epochs and times fit 64 bits.
@@ -78,6 +81,11 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         uint96 totalDeposited;
     }
 
+    /// @dev One account's cumulative claims, in a struct so {claim} hashes its slot once.
+    struct Claim {
+        uint256 cumulative;
+    }
+
     struct History {
         uint96 previousTotal;
         uint64 rootEpoch;
@@ -92,7 +100,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
     History private _history;
     uint64 private _lastPostedEpoch;
     address private _core;
-    mapping(address account => uint256) private _claimed;
+    mapping(address account => Claim) private _claims;
     mapping(address account => uint64) private _settlerFrom;
     mapping(address account => uint64) private _guardianUntil;
 
@@ -293,7 +301,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
 
     /// @notice Cumulative amount already paid to `account`.
     function claimed(address account) external view returns (uint256) {
-        return _claimed[account];
+        return _claims[account].cumulative;
     }
 
     /**
@@ -374,24 +382,30 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         bytes32 root;
         uint256 unclaimed; // what the claimable root's total leaves after the claims so far
         {
-            Head memory head = _head;
-            uint256 total = head.rootTotal;
-            if (block.timestamp >= head.claimableAt) {
+            // the three fields read in one basic block: one SLOAD of slot B, kept on the stack
+            uint256 total = _head.rootTotal;
+            uint256 claimableAt = _head.claimableAt;
+            uint256 deposited = _head.totalDeposited;
+            if (block.timestamp >= claimableAt) {
                 root = _root;
             } else {
                 (root, total) = (_previousRoot, _history.previousTotal);
             }
-            // Claims so far = totalDeposited - balance: no counter to write per claim (see
-            // {totalClaimed}). Ether forced in only loosens this by its own amount.
-            uint256 claimedSoFar = _claimsSoFar(head.totalDeposited);
+            // claims so far = deposited - balance ({totalClaimed}); real ether sums: no overflow
             unchecked {
-                unclaimed = total > claimedSoFar ? total - claimedSoFar : 0;
+                uint256 reach = total + address(this).balance;
+                unclaimed = reach > deposited ? reach - deposited : 0;
             }
         }
-        if (root == 0) revert PayoutDistributorNoClaimableRoot();
-        uint256 already = _claimed[account];
-        if (cumulativeAmount <= already) revert PayoutDistributorNothingToClaim(account, cumulativeAmount, already);
-        if (!MerkleProof.verifyCalldata(proof, root, _leaf(account, cumulativeAmount))) {
+        // no proof reaches a zero root (a keccak preimage of 0): "no root" is told apart on failure
+        Claim storage entry = _claims[account];
+        uint256 already = entry.cumulative;
+        if (cumulativeAmount <= already) {
+            if (root == 0) revert PayoutDistributorNoClaimableRoot();
+            revert PayoutDistributorNothingToClaim(account, cumulativeAmount, already);
+        }
+        if (MerkleProof.processProofCalldata(proof, _leaf(account, cumulativeAmount)) != root) {
+            if (root == 0) revert PayoutDistributorNoClaimableRoot();
             revert PayoutDistributorInvalidProof(account, cumulativeAmount);
         }
         uint256 amount;
@@ -401,7 +415,7 @@ contract PayoutDistributor is IPayoutDistributor, AccessControl {
         if (amount > unclaimed) revert PayoutDistributorRootOverdrawn(amount, unclaimed);
 
         // EFFECTS
-        _claimed[account] = cumulativeAmount;
+        entry.cumulative = cumulativeAmount;
         emit Claimed(account, amount, cumulativeAmount);
         if (to != account) emit ClaimRedirected(account, to, amount);
 
