@@ -107,6 +107,8 @@ def _converter(abi_input: dict[str, Any]) -> Converter:
 
 def _word_converter(type_str: str) -> Converter | None:
     """Decode a static elementary ABI value straight from its 64 hex digits (no eth_abi)."""
+    if _is_dynamic(type_str):  # arrays and tuples take eth_abi
+        return None
     if type_str.startswith("uint"):
         return lambda word: int(word, 16)
     if type_str.startswith("int"):

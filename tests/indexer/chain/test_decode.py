@@ -96,3 +96,35 @@ def test_unknown_topic_is_kept_undecoded():
     log["topics"][0] = "0x" + "99" * 32
     decoded = decoder().decode(log)
     assert (decoded.event, decoded.args, decoded.contract) == ("", None, "ArtCore")
+
+
+ARRAYS = {
+    "type": "event",
+    "name": "Arrays",
+    "anonymous": False,
+    "inputs": [
+        {"name": "projectId", "type": "uint256", "indexed": True},
+        {"name": "adapters", "type": "bytes32[]", "indexed": False},
+        {"name": "pair", "type": "uint64[2]", "indexed": False},
+        {"name": "owners", "type": "address[]", "indexed": False},
+    ],
+}
+
+
+def test_arrays_of_static_types_take_eth_abi():
+    """bytes32[] once broke the decoder's set-up (its fast path read "32[]" as a size)."""
+    d = LogDecoder(
+        Deployment(
+            Path("x.json"), 1, 0,
+            {"ArtCore": ContractInfo("ArtCore", to_checksum_address(ADDRESS), [ARRAYS])},
+            {}, 1000, 0, {},
+        )
+    )  # fmt: skip
+    adapters, owner = [b"\x01" * 32, b"\xfe" * 32], to_checksum_address("0x" + "ab" * 20)
+    data = encode(["bytes32[]", "uint64[2]", "address[]"], [adapters, (7, 2**64 - 1), [owner]])
+    decoded = d.decode(raw_log(ARRAYS, [encode(["uint256"], [5])], data))
+    assert (decoded.event, decoded.args) == (
+        "Arrays",
+        {"projectId": 5, "adapters": ["0x" + "01" * 32, "0x" + "fe" * 32],
+         "pair": [7, 2**64 - 1], "owners": [owner]},
+    )  # fmt: skip
