@@ -19,6 +19,7 @@ import math
 import platform
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from generator import adapters, text
 from generator import attribution as attr
-from generator import text
 from generator.models import (
     config_digest,
     find_model,
@@ -247,22 +248,34 @@ def _no_global_rng() -> Iterator[None]:
 
 def _pipeline_for(settings: RenderSettings, model_dir: Path | None):
     folder = Path(model_dir) if model_dir is not None else find_model(settings.model_id)
-    return folder, load_pipeline(folder, settings.model_id)
+    pipe = load_pipeline(folder, settings.model_id)
+    if settings.adapters:  # the project's style adapters, each found and checked by its id
+        pipe = adapters.adapted_pipeline(pipe, folder, settings.model_id, settings.adapters)
+    return folder, pipe
 
 
-def _to_pixels(images: np.ndarray) -> np.ndarray:
+def _to_pixels(images: np.ndarray, index: int = 0) -> np.ndarray:
     """Pipeline floats in [0, 1] -> uint8, as diffusers does: ``round(x * 255)``."""
-    return np.clip(np.round(images[0] * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(np.round(images[index] * 255.0), 0, 255).astype(np.uint8)
 
 
-def denoise(pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray) -> np.ndarray:
-    """Run the pipeline from ``latents``; the image as float32 (1, H, W, 3) in [0, 1]."""
+def _base_scheduler_config(pipe):
+    """The model's own scheduler config, kept before the first render swaps the scheduler."""
     base = getattr(pipe, "_styleledger_scheduler_config", None)
     if base is None:
         base = pipe.scheduler.config
         pipe._styleledger_scheduler_config = base
-    pipe.scheduler = make_scheduler(settings.scheduler, base)
+    return base
+
+
+def denoise(pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray) -> np.ndarray:
+    """Run the pipeline from ``latents`` (n, C, h, w); the images as float32 (n, H, W, 3) in
+    [0, 1]. The prompt is encoded once and its embeddings repeated for each of the n latents."""
+    pipe.scheduler = make_scheduler(settings.scheduler, _base_scheduler_config(pipe))
     cond, uncond = encode_prompt(pipe, model_dir, settings.prompt, settings.guidance)
+    if len(latents) > 1:
+        cond = cond.repeat(len(latents), 1, 1)
+        uncond = None if uncond is None else uncond.repeat(len(latents), 1, 1)
     out = pipe(
         prompt_embeds=cond,
         negative_prompt_embeds=uncond,
@@ -315,3 +328,150 @@ def render(
         packages=package_versions(),
         seconds=time.perf_counter() - start,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# batches: several hashes in one denoising pass, each with exactly a single render's pixels
+# ---------------------------------------------------------------------------------------------
+
+# UNet -> (latent and embedding shapes, timestep dtype, adapters) -> whether the whole batch's
+# UNet call gives every render's rows bit for bit as its own call does (see render_batch).
+_BATCH_PROBES: weakref.WeakKeyDictionary[torch.nn.Module, dict[tuple, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _render_rows(n: int, guided: bool) -> list[torch.Tensor]:
+    """For n renders in one UNet call, the rows a single render's own call holds: under guidance
+    the pipeline stacks every unconditional row first, so render i owns rows (i, n + i), in the
+    (unconditional, conditional) order of its own batch of two; without guidance, row i."""
+    return [torch.tensor([i, n + i] if guided else [i]) for i in range(n)]
+
+
+@contextmanager
+def _time_rows_apart(unet, rows: list[torch.Tensor]) -> Iterator[None]:
+    """Linear layers on a (rows, features) input, the timestep embedding and each ResNet's time
+    projection, run once per render's rows. A GEMM's kernel depends on its row count: with 8
+    rows instead of 2, every output row was rounded differently in its last bit (measured on the
+    default model), while the convolutions and attention, whose rows are spatial positions,
+    gave each render the same bits in a batch (``_batch_matches_singles`` checks)."""
+    total = sum(len(r) for r in rows)
+    linears = [m for m in unet.modules() if isinstance(m, torch.nn.Linear)]
+    saved = [m.__dict__.get("forward") for m in linears]
+
+    def per_render(forward):
+        def run(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+            if x.ndim != 2 or x.shape[0] != total:
+                return forward(x, *args, **kwargs)
+            parts = [forward(x[idx], *args, **kwargs) for idx in rows]  # each (len(idx), out)
+            out = parts[0].new_empty((total, *parts[0].shape[1:]))
+            for idx, part in zip(rows, parts, strict=True):
+                out[idx] = part
+            return out
+
+        return run
+
+    for module in linears:
+        module.forward = per_render(module.forward)
+    try:
+        yield
+    finally:
+        for module, forward in zip(linears, saved, strict=True):
+            if forward is None:
+                del module.forward
+            else:
+                module.forward = forward
+
+
+def _batch_matches_singles(
+    pipe, settings: RenderSettings, latents: torch.Tensor, cond, uncond
+) -> bool:
+    """Whether one UNet call on the whole batch gives each render's rows exactly the bits of that
+    render's own call (batch of 2 under guidance, as ``render`` makes it): compared once per
+    UNet, shapes and adapters, on the batch's own first step. A kernel's sequence of operations
+    depends on the shapes and the thread count, not on the values, so equal bits on one input
+    of these shapes mean the same arithmetic on any."""
+    n = len(latents)
+    guided = uncond is not None
+    scheduler = make_scheduler(settings.scheduler, _base_scheduler_config(pipe))
+    scheduler.set_timesteps(settings.steps)
+    t = scheduler.timesteps[0]
+    embeds = torch.cat([uncond, cond]) if guided else cond  # (rows of one render, L, D)
+    embeds = embeds.repeat_interleave(n, dim=0)  # the pipeline's order: every render's row k
+    key = (tuple(latents.shape), tuple(embeds.shape), t.dtype, settings.adapters)
+    probes = _BATCH_PROBES.setdefault(pipe.unet, {})
+    if key not in probes:
+        x = torch.cat([latents, latents]) if guided else latents
+        rows = _render_rows(n, guided)
+        with _time_rows_apart(pipe.unet, rows):
+            whole = pipe.unet(x, t, encoder_hidden_states=embeds, return_dict=False)[0]
+        probes[key] = all(
+            torch.equal(
+                whole[idx],
+                pipe.unet(x[idx], t, encoder_hidden_states=embeds[idx], return_dict=False)[0],
+            )
+            for idx in rows
+        )
+    return probes[key]
+
+
+def render_batch(
+    settings: RenderSettings,
+    token_hashes: list[bytes | str],
+    model_dir: str | Path | None = None,
+) -> list[RenderResult]:
+    """Render ``settings`` for several hashes in one denoising pass (previews); no attribution.
+
+    Each hash gets its own initial latents, exactly those ``render`` draws, and the pixel hash a
+    single ``render`` gives it. What keeps the bits: the prompt is encoded once (a single
+    render's encoding, repeated); the VAE decodes one image at a time (diffusers' slicing: a
+    single render's decode); the time embedding's GEMMs run per render (``_time_rows_apart``);
+    everything else, element-wise or per spatial position, is shared. Before the first batch of
+    a shape, one UNet step of the batch is compared with the single renders' own calls
+    (``_batch_matches_singles``); where they differ, the hashes are rendered one by one (so
+    far measured only without guidance, where a single render's UNet call holds one image and
+    torch convolves one small image on another kernel than several).
+    ``seconds`` is the batch's time divided by its size."""
+    if not token_hashes:
+        return []
+    hashes = [parse_token_hash(h) for h in token_hashes]
+    folder, pipe = _pipeline_for(settings, None if model_dir is None else Path(model_dir))
+    check_settings(pipe, settings)
+    factor = vae_factor(pipe)
+    shape = (1, pipe.unet.config.in_channels, settings.height // factor, settings.width // factor)
+    latents = np.concatenate([initial_latents(h, shape) for h in hashes])
+    start = time.perf_counter()
+    with _RENDER_LOCK, canonical_float_path(), _no_global_rng():
+        batched = len(hashes) > 1
+        if batched:
+            cond, uncond = encode_prompt(pipe, folder, settings.prompt, settings.guidance)
+            batched = _batch_matches_singles(
+                pipe, settings, torch.from_numpy(latents), cond, uncond
+            )
+        if not batched:
+            return [render(settings, h, model_dir=folder, attribute=False) for h in hashes]
+        slicing = pipe.vae.use_slicing
+        pipe.vae.use_slicing = True
+        try:
+            with _time_rows_apart(pipe.unet, _render_rows(len(hashes), uncond is not None)):
+                images = denoise(pipe, folder, settings, latents)
+        finally:
+            pipe.vae.use_slicing = slicing
+    seconds = (time.perf_counter() - start) / len(hashes)
+    packages = package_versions()
+    results = []
+    for i, h in enumerate(hashes):
+        pixels = _to_pixels(images, i)
+        results.append(
+            RenderResult(
+                settings=settings,
+                token_hash="0x" + h.hex(),
+                model_dir=folder,
+                pixels=pixels,
+                pixel_hash=pixel_hash(pixels),
+                attribution=None,
+                packages=packages,
+                seconds=seconds,
+            )
+        )
+    return results

@@ -8,6 +8,7 @@ index, db          indexer.sync                   follow the chain; migrate the 
 render-worker      indexer.render                 render and attribute every minted token
 verify             indexer.render                 re-render a token (or a record) and compare
 settle             indexer.ledger                 close an epoch, post its root
+style train/prove  indexer.styles                 learn an adapter from works; prove a work
 serve              indexer.api                    the HTTP service and the page
 demo               indexer.demo                   the whole story on a local chain
 =================  =============================  ============================================
@@ -29,6 +30,7 @@ from indexer.demo.cli import register as register_demo
 from indexer.ledger.cli import register as register_ledger
 from indexer.ledger.epochs import ROLLBACK_HOOKS
 from indexer.render.cli import register as register_render
+from indexer.styles.cli import register as register_styles
 from indexer.sync.cli import SyncHooks
 from indexer.sync.cli import register as register_sync
 
@@ -47,6 +49,7 @@ def _context(ctx: typer.Context) -> None:
 register_generator(app)
 register_sync(app)
 register_render(app)
+register_styles(app)
 register_ledger(app)
 register_service(app)
 register_demo(app)

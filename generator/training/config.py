@@ -88,3 +88,30 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.tiny:
             self.arch = TINY
+
+
+@dataclass
+class AdapterConfig:
+    """A style adapter's training run (``styleledger style train``; generator.training.adapter)."""
+
+    works_dir: Path
+    keyword: str
+    out_dir: Path
+    base_model: Path = DEFAULT_MODEL_DIR
+    work_dir: Path | None = None  # loss log and sample grids (default: out_dir/training)
+    steps: int = 500
+    batch: int = 8  # works per step; as many preservation samples
+    lr: float = 1e-3  # the LoRA's
+    embedding_lr: float = 2e-2  # the keyword rows'
+    lora_rank: int = 8  # 0: embedding only
+    preservation_weight: float = 1.0
+    caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
+    min_snr_gamma: float = 5.0
+    grad_clip: float = 1.0
+    seed: int = 0
+    threads: int = 2
+    log_every: int = 25
+    sample_steps: int = 20
+    sample_guidance: float = 7.5
+    progress: bool = True
+    sample_prompts: tuple[str, ...] = field(default_factory=tuple)  # default: from the works

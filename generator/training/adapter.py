@@ -1,0 +1,362 @@
+"""Learn a style adapter from an artist's own works (``styleledger style train``).
+
+DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Read top to bottom:
+
+1. the works: images with a caption each (``<name>.txt`` beside ``<name>.png``), every caption
+   holding the keyword as a word (docs/words.md); resized to the base model's image size, encoded
+   once by its VAE (posterior mean);
+2. what is learned: the rows of the keyword's own tokens in the text encoder's input embedding,
+   and (``lora_rank > 0``) a LoRA on the UNet's attention and ResNet convolutions through peft;
+   nothing else of the base model moves;
+3. the loss, per step: epsilon prediction on the works (min-SNR weighted, as the base model was
+   trained), plus **preservation**: on the same noisy latents with the keyword taken out of the
+   caption (or the empty caption), the adapted UNet must predict what the base UNet predicts
+   (its LoRA switched off). So the adapter paints the new style where the keyword is, and leaves
+   prompts without it as the base model renders them;
+4. saving, in diffusers' formats (``learned_embeds.safetensors``, ``pytorch_lora_weights
+   .safetensors``), the manifest ``styleledger-adapter.json`` with the works, the settings and the
+   figures, a loss log and a sample grid.
+
+Deterministic: every random draw comes from generators seeded by (seed, step), on a fixed number
+of CPU threads, so the same works and settings give the same weights, hence the same adapter id.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from tqdm import tqdm
+
+from generator import adapters, text
+from generator.models import load_pipeline, model_id
+from generator.runtime import environment_in_force
+from generator.training.config import AdapterConfig
+from generator.words import fold, keyword_spans, prompt_words
+
+WORK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "conv1", "conv2")
+
+
+class WorksError(ValueError):
+    """The works folder cannot be trained on (no images, a caption missing or without the
+    keyword, an unreadable image)."""
+
+
+@dataclass(frozen=True)
+class Work:
+    name: str  # file name inside the works folder
+    sha256: str  # 0x + 64 hex of the file's bytes: what the works root commits to
+    caption: str
+    image: np.ndarray  # (size, size, 3) uint8, resized to the base model's image size
+
+
+def _has_keyword(caption: str, keyword: str) -> bool:
+    return any(span.keyword == keyword for span in keyword_spans(caption))
+
+
+def without_keyword(caption: str, keyword: str) -> str:
+    """The caption with every word that spells ``keyword`` taken out (the preservation prompt)."""
+    spans = [s for s in keyword_spans(caption) if s.keyword == keyword]
+    cut: set[int] = set()
+    words = prompt_words(caption)
+    for span in spans:
+        starts = [i for i, (_, start, _) in enumerate(words) if start == span.start]
+        for i in starts:
+            cut.update(range(i, i + len(span.words)))
+    return " ".join(w for i, (w, _, _) in enumerate(words) if i not in cut)
+
+
+def sha256_file(path: Path) -> str:
+    return "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_works(works_dir: Path, keyword: str, size: int) -> list[Work]:
+    """Every image of ``works_dir`` with its caption; ``WorksError`` naming what is wrong."""
+    folder = Path(works_dir)
+    if not folder.is_dir():
+        raise WorksError(f"works folder {folder} does not exist")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in WORK_SUFFIXES)
+    if not files:
+        raise WorksError(f"works folder {folder} holds no images ({', '.join(WORK_SUFFIXES)})")
+    works, problems = [], []
+    for path in files:
+        caption_path = path.with_suffix(".txt")
+        if not caption_path.is_file():
+            problems.append(f"{path.name}: no caption file {caption_path.name}")
+            continue
+        caption = caption_path.read_text().strip()
+        if not _has_keyword(caption, keyword):
+            problems.append(f"{path.name}: caption {caption!r} does not hold the word {keyword!r}")
+            continue
+        try:
+            with Image.open(path) as im:
+                image = im.convert("RGB")
+        except OSError as exc:
+            problems.append(f"{path.name}: not a readable image ({exc})")
+            continue
+        if image.size != (size, size):
+            side = min(image.size)
+            left, top = (image.width - side) // 2, (image.height - side) // 2
+            image = image.crop((left, top, left + side, top + side))
+            image = image.resize((size, size), Image.Resampling.LANCZOS)
+        works.append(Work(path.name, sha256_file(path), caption, np.asarray(image, np.uint8)))
+    if problems:
+        raise WorksError(f"works folder {folder}: " + "; ".join(problems))
+    return works
+
+
+def _image_size(pipe) -> int:
+    return int(pipe.unet.config.sample_size) * 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+
+
+def _encode_works(pipe, works: list[Work]) -> torch.Tensor:
+    x = torch.from_numpy(np.stack([w.image for w in works])).permute(0, 3, 1, 2).float()
+    with torch.no_grad():
+        posterior = pipe.vae.encode(x / 127.5 - 1.0).latent_dist
+    return posterior.mean * pipe.vae.config.scaling_factor
+
+
+def _min_snr(scheduler, t: torch.Tensor, gamma: float) -> torch.Tensor:
+    alphas = scheduler.alphas_cumprod[t]
+    snr = alphas / (1.0 - alphas)
+    return torch.clamp(snr, max=gamma) / snr
+
+
+def _lr_factor(step: int, steps: int) -> float:
+    """Warm up over the first 5% of steps, cosine down to 10% at the end."""
+    warm = min(1.0, (step + 1) / max(1, steps // 20))
+    return warm * (0.1 + 0.45 * (1.0 + math.cos(math.pi * step / max(1, steps))))
+
+
+def _save_embedding(path: Path, keyword: str, ids: list[int], rows: torch.Tensor) -> None:
+    from safetensors.torch import save_file
+
+    metadata = {"keyword": keyword, "token_ids": json.dumps(ids), "format": "textual-inversion"}
+    save_file({keyword: rows.detach().float().contiguous()}, str(path), metadata=metadata)
+
+
+def train_adapter(
+    cfg: AdapterConfig, works_root: str | None = None, works_dump: dict | None = None
+) -> dict:
+    """Train, save into ``cfg.out_dir`` and return the manifest (``adapter_id`` included).
+
+    ``works_root`` / ``works_dump``: the works' StandardMerkleTree root and ``dump()``, computed
+    by the caller (``indexer.styles.works``), recorded in the manifest and ``works.json``.
+    """
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    t_start = time.perf_counter()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        base_id = model_id(cfg.base_model)
+        pipe = copy.deepcopy(load_pipeline(cfg.base_model, base_id))  # never the cached one
+        encoding = text.read_encoding(cfg.base_model)
+        works = read_works(cfg.works_dir, cfg.keyword, _image_size(pipe))
+        try:  # every caption fits the text encoder (checked before any training)
+            text.tokenize([w.caption for w in works], pipe.tokenizer)
+        except text.PromptTooLongError as exc:
+            raise WorksError(f"works folder {cfg.works_dir}: {exc}") from exc
+        latents = _encode_works(pipe, works)
+        tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
+        ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
+        for module in (pipe.vae, text_encoder, unet):
+            module.requires_grad_(False)
+        embedding = text_encoder.get_input_embeddings().weight
+        embedding.requires_grad_(True)
+        row_mask = torch.zeros(embedding.shape[0], 1)
+        row_mask[ids] = 1.0
+        embedding.register_hook(lambda grad: grad * row_mask)  # only the keyword's rows learn
+        groups = [{"params": [embedding], "lr": cfg.embedding_lr, "base_lr": cfg.embedding_lr}]
+        if cfg.lora_rank > 0:
+            with torch.random.fork_rng():
+                torch.manual_seed(cfg.seed)  # the LoRA's initialisation only
+                unet.add_adapter(
+                    LoraConfig(
+                        r=cfg.lora_rank,
+                        lora_alpha=cfg.lora_rank,
+                        init_lora_weights="gaussian",
+                        target_modules=list(LORA_TARGETS),
+                    )
+                )
+            lora_params = [p for p in unet.parameters() if p.requires_grad]
+            groups.append({"params": lora_params, "lr": cfg.lr, "base_lr": cfg.lr})
+        params = [p for g in groups for p in g["params"]]
+        opt = torch.optim.AdamW(groups, weight_decay=0.0)
+        from diffusers import DDPMScheduler
+
+        scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
+        work_dir = Path(cfg.work_dir or Path(cfg.out_dir) / "training")
+        work_dir.mkdir(parents=True, exist_ok=True)
+        log_path = work_dir / "log.jsonl"
+        log_path.write_text("")
+        plain = [without_keyword(w.caption, cfg.keyword) for w in works]
+        unet.train()
+        text_encoder.train()
+        bar = tqdm(range(cfg.steps), desc=f"adapter {cfg.keyword}", disable=not cfg.progress)
+        last = {}
+        for step in bar:
+            rng = np.random.default_rng([cfg.seed, step])
+            gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
+            pick = rng.choice(len(works), size=min(cfg.batch, len(works)), replace=False)
+            x0 = latents[pick]
+            noise = torch.randn(x0.shape, generator=gen)
+            t = torch.randint(0, scheduler.config.num_train_timesteps, (len(pick),), generator=gen)
+            noisy = scheduler.add_noise(x0, noise, t)
+            captions = [works[i].caption for i in pick]
+            preserve = ["" if rng.random() < cfg.caption_dropout else plain[i] for i in pick]
+            cond = text.encode_prompt(captions, tokenizer, text_encoder, encoding)
+            pred = unet(noisy, t, encoder_hidden_states=cond).sample
+            per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
+            works_loss = (per_sample * _min_snr(scheduler, t, cfg.min_snr_gamma)).mean()
+            loss = works_loss
+            keep_loss = torch.zeros(())
+            if cfg.preservation_weight > 0:
+                other = text.encode_prompt(preserve, tokenizer, text_encoder, encoding)
+                if cfg.lora_rank > 0:
+                    with torch.no_grad():
+                        unet.disable_adapters()
+                        target = unet(noisy, t, encoder_hidden_states=other.detach()).sample
+                        unet.enable_adapters()
+                    keep_loss = F.mse_loss(
+                        unet(noisy, t, encoder_hidden_states=other).sample, target
+                    )
+                    loss = loss + cfg.preservation_weight * keep_loss
+            factor = _lr_factor(step, cfg.steps)
+            for group in opt.param_groups:
+                group["lr"] = group["base_lr"] * factor
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            opt.step()
+            last = {
+                "loss": loss.item(),
+                "works_loss": works_loss.item(),
+                "keep_loss": keep_loss.item(),
+            }
+            bar.set_postfix(loss=f"{last['loss']:.4f}")
+            if step % cfg.log_every == 0 or step == cfg.steps - 1:
+                with log_path.open("a") as fh:
+                    fh.write(json.dumps({"step": step, **last}) + "\n")
+        train_s = time.perf_counter() - t_start
+
+        out = Path(cfg.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in (adapters.EMBEDDING_FILE, adapters.LORA_FILE):
+            (out / stale).unlink(missing_ok=True)
+        _save_embedding(out / adapters.EMBEDDING_FILE, cfg.keyword, ids, embedding[ids])
+        lora_meta = None
+        if cfg.lora_rank > 0:
+            lora_meta = {"r": cfg.lora_rank, "lora_alpha": cfg.lora_rank,
+                         "target_modules": list(LORA_TARGETS)}  # fmt: skip
+            StableDiffusionPipeline.save_lora_weights(
+                out,
+                unet_lora_layers=get_peft_model_state_dict(unet),
+                weight_name=adapters.LORA_FILE,
+                unet_lora_adapter_metadata=lora_meta,
+            )
+        for weights in (adapters.EMBEDDING_FILE, adapters.LORA_FILE):
+            if (out / weights).is_file():
+                adapters.canonical_header(out / weights)
+        manifest = {
+            "format": adapters.MANIFEST_FORMAT,
+            "keyword": cfg.keyword,
+            "base_model_id": base_id,
+            "adapter_id": adapters.adapter_id(out),
+            "token_ids": ids,
+            "lora": lora_meta,
+            "works": {
+                "count": len(works),
+                "root": works_root,
+                "leaf_encoding": ["bytes32"],
+                "files": [
+                    {"name": w.name, "sha256": w.sha256, "caption": w.caption} for w in works
+                ],
+            },
+            "training": {
+                **{
+                    k: (str(v) if isinstance(v, Path) else v)
+                    for k, v in asdict(cfg).items()
+                    if k not in ("works_dir", "out_dir", "work_dir", "progress")
+                },
+                "environment": environment_in_force(),
+            },
+            "figures": {
+                "train_s": round(train_s, 1),
+                "samples_per_s": round(cfg.steps * min(cfg.batch, len(works)) * 2 / max(train_s, 1e-9), 1),
+                **{k: round(v, 5) for k, v in last.items()},
+            },
+        }
+        if works_dump is not None:
+            (out / "works.json").write_text(json.dumps(works_dump, indent=2) + "\n")
+        (out / adapters.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+        unet.eval()
+        text_encoder.eval()
+        prompts = cfg.sample_prompts or tuple(
+            dict.fromkeys([w.caption for w in works[:4]] + [plain[0], plain[1]])
+        )
+        sample_grid(cfg.base_model, base_id, out, prompts, cfg).save(work_dir / "samples.png")
+        return manifest
+    finally:
+        torch.set_num_threads(threads)
+
+
+def sample_grid(base_model: Path, base_id: str, adapter_dir: Path, prompts, cfg: AdapterConfig):
+    """Each prompt rendered by the base model (top row) and with the adapter (bottom row)."""
+    from generator.rendering import _to_pixels, canonical_float_path, denoise, vae_factor
+    from generator.seeding import initial_latents
+    from generator.settings import RenderSettings
+
+    base = load_pipeline(base_model, base_id)
+    adapted = copy.deepcopy(base)
+    adapters.apply_adapters(adapted, [Path(adapter_dir)], base_id)
+    rows = []
+    for pipe in (base, adapted):
+        tiles = []
+        for i, prompt in enumerate(prompts):
+            settings = RenderSettings(
+                prompt=prompt or "background",
+                model_id=base_id,
+                steps=cfg.sample_steps,
+                guidance=cfg.sample_guidance,
+                width=_image_size(pipe),
+                height=_image_size(pipe),
+            )
+            token_hash = hashlib.sha256(f"adapter-sample-{i}".encode()).digest()
+            side = settings.width // vae_factor(pipe)
+            latents = initial_latents(token_hash, (1, pipe.unet.config.in_channels, side, side))
+            with canonical_float_path():
+                tiles.append(_to_pixels(denoise(pipe, base_model, settings, latents)))
+        rows.append(np.concatenate(tiles, axis=1))
+    return Image.fromarray(np.concatenate(rows, axis=0))
+
+
+def keyword_in(prompt: str, keyword: str) -> bool:
+    """Whether ``prompt`` holds ``keyword`` as a word (the rule the works' captions obey)."""
+    return _has_keyword(fold(prompt), keyword)
+
+
+def write_works(samples, folder: Path) -> list[Path]:
+    """Write works in the layout ``read_works`` takes: ``work-NNN.png`` and its caption
+    ``work-NNN.txt``, for each of ``samples`` (``synthetic.Sample``: image and caption)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, sample in enumerate(samples):
+        path = out / f"work-{i:03d}.png"
+        Image.fromarray(sample.image).save(path, optimize=False, compress_level=6)
+        path.with_suffix(".txt").write_text(sample.caption + "\n")
+        paths.append(path)
+    return paths

@@ -1,0 +1,221 @@
+"""Style adapters on a tiny random SD-layout model: train, save in diffusers' formats, pin, compose.
+
+Seconds, not minutes: a few optimiser steps on 64 px works. What the adapter learns is measured by
+``make bench`` (bench/adapters.py) on the default model; here, the mechanics.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from generator import adapters
+from generator.models import clear_pipeline_cache, load_pipeline, model_id
+from generator.rendering import render
+from generator.settings import RenderSettings
+from generator.training import synthetic
+from generator.training.adapter import (
+    WorksError,
+    read_works,
+    train_adapter,
+    without_keyword,
+    write_works,
+)
+from generator.training.config import AdapterConfig
+
+SIZE = 64
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_sd: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two adapters (hatch, grid) trained on the tiny model, and their works."""
+    out = {}
+    for keyword in ("hatch", "grid"):
+        root = tmp_path_factory.mktemp(keyword)
+        works = root / "works"
+        write_works(_short(synthetic.works_samples(keyword, 4, seed=3, size=SIZE), keyword), works)
+        cfg = _config(works, keyword, root / "adapter", tiny_sd)
+        train_adapter(cfg, works_root="0x" + "ab" * 32)
+        out[keyword] = root / "adapter"
+        out[f"{keyword}-works"] = works
+    return out
+
+
+def _short(samples, keyword: str):
+    """The tiny tokenizer spells most words letter by letter: captions of a few words."""
+    colours = ("red", "blue")
+    return [replace(s, caption=f"{colours[i % 2]} {keyword}") for i, s in enumerate(samples)]
+
+
+def _config(works: Path, keyword: str, out: Path, base: Path, **kw) -> AdapterConfig:
+    return AdapterConfig(
+        works_dir=works, keyword=keyword, out_dir=out, base_model=base, steps=3, batch=2,
+        lora_rank=2, sample_steps=2, progress=False, **kw,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def adapter_path(monkeypatch: pytest.MonkeyPatch, trained: dict[str, Path], tiny_sd: Path):
+    """The trained adapters and the tiny model on the search path."""
+    paths = [str(tiny_sd), str(trained["hatch"]), str(trained["grid"])]
+    monkeypatch.setenv("STYLELEDGER_MODELS", ":".join(paths))
+    yield
+    adapters.clear_adapter_cache()
+
+
+def _settings(
+    tiny_sd: Path, *adapter_dirs: Path, prompt: str = "red hatch circle on grid"
+) -> RenderSettings:
+    return RenderSettings(
+        prompt=prompt, model_id=model_id(tiny_sd), steps=2, width=SIZE, height=SIZE,
+        adapters=tuple(adapters.adapter_id(d) for d in adapter_dirs),
+    )  # fmt: skip
+
+
+def test_folder_layout_and_manifest(trained: dict[str, Path], tiny_sd: Path) -> None:
+    folder = trained["hatch"]
+    manifest = json.loads((folder / adapters.MANIFEST_FILE).read_text())
+    assert manifest["keyword"] == "hatch"
+    assert manifest["base_model_id"] == model_id(tiny_sd)
+    assert manifest["adapter_id"] == adapters.adapter_id(folder) == model_id(folder)
+    assert manifest["works"]["count"] == 4 and manifest["works"]["root"] == "0x" + "ab" * 32
+    files = manifest["works"]["files"]
+    assert [f["name"] for f in files] == [f"work-{i:03d}.png" for i in range(4)]
+    assert [f["caption"] for f in files] == ["red hatch", "blue hatch"] * 2
+    assert (folder / "training" / "log.jsonl").read_text().count("\n") >= 2
+    assert (folder / "training" / "samples.png").is_file()
+
+
+def test_training_is_deterministic(trained: dict[str, Path], tiny_sd: Path, tmp_path: Path) -> None:
+    again = _config(trained["hatch-works"], "hatch", tmp_path / "again", tiny_sd)
+    assert train_adapter(again, works_root="0x" + "ab" * 32)["adapter_id"] == adapters.adapter_id(
+        trained["hatch"]
+    )
+
+
+def test_diffusers_loaders_read_the_files(trained: dict[str, Path], tiny_sd: Path) -> None:
+    """The LoRA through diffusers' own ``load_lora_weights``; the embedding file in diffusers'
+    textual-inversion layout (one tensor named by the token)."""
+    from diffusers import StableDiffusionPipeline
+    from safetensors.torch import load_file
+
+    pipe = StableDiffusionPipeline.from_pretrained(tiny_sd, safety_checker=None)
+    pipe.load_lora_weights(str(trained["hatch"]), weight_name=adapters.LORA_FILE)
+    assert any("lora" in name for name, _ in pipe.unet.named_parameters())
+    ((name, rows),) = load_file(str(trained["hatch"] / adapters.EMBEDDING_FILE)).items()
+    ids = adapters.keyword_token_ids(pipe.tokenizer, "hatch")
+    assert name == "hatch" and tuple(rows.shape) == (len(ids), pipe.text_encoder.config.hidden_size)
+
+
+def test_render_with_an_adapter_changes_pixels_and_is_deterministic(
+    adapter_path: None, trained: dict[str, Path], tiny_sd: Path
+) -> None:
+    plain = render(_settings(tiny_sd), "0x" + "11" * 32, attribute=False)
+    adapted = render(_settings(tiny_sd, trained["hatch"]), "0x" + "11" * 32)
+    assert adapted.pixel_hash != plain.pixel_hash
+    adapters.clear_adapter_cache()
+    clear_pipeline_cache()
+    assert (
+        render(_settings(tiny_sd, trained["hatch"]), "0x" + "11" * 32).pixel_hash
+        == adapted.pixel_hash
+    )
+    assert list(adapted.record()["settings"]["adapters"]) == [adapters.adapter_id(trained["hatch"])]
+    assert "hatch" in adapted.record()["ppm"]
+    # the base pipeline is untouched by the adapted copy
+    assert (
+        render(_settings(tiny_sd), "0x" + "11" * 32, attribute=False).pixel_hash == plain.pixel_hash
+    )
+
+
+def test_two_adapters_compose(adapter_path: None, trained: dict[str, Path], tiny_sd: Path) -> None:
+    token = "0x" + "22" * 32
+    both = render(_settings(tiny_sd, trained["hatch"], trained["grid"]), token, attribute=False)
+    hatch = render(_settings(tiny_sd, trained["hatch"]), token, attribute=False)
+    grid = render(_settings(tiny_sd, trained["grid"]), token, attribute=False)
+    assert len({both.pixel_hash, hatch.pixel_hash, grid.pixel_hash}) == 3
+    pipe = adapters.adapted_pipeline(
+        load_pipeline(tiny_sd, model_id(tiny_sd)), tiny_sd, model_id(tiny_sd),
+        tuple(adapters.adapter_id(trained[k]) for k in ("hatch", "grid")),
+    )  # fmt: skip
+    embedding = pipe.text_encoder.get_input_embeddings().weight
+    for keyword in ("hatch", "grid"):
+        ids, rows = adapters.read_embedding(trained[keyword], keyword)
+        assert torch.equal(embedding[ids], rows)
+
+
+def test_a_changed_weight_file_is_refused(
+    adapter_path: None, trained: dict[str, Path], tiny_sd: Path, tmp_path: Path, monkeypatch
+) -> None:
+    pinned = _settings(tiny_sd, trained["hatch"])
+    forged = tmp_path / "forged"
+    shutil.copytree(trained["hatch"], forged)
+    lora = forged / adapters.LORA_FILE
+    data = bytearray(lora.read_bytes())
+    data[-1] ^= 1
+    lora.write_bytes(bytes(data))
+    monkeypatch.setenv("STYLELEDGER_MODELS", f"{tiny_sd}:{forged}")
+    with pytest.raises(adapters.AdapterNotFoundError, match=pinned.adapters[0]):
+        render(pinned, "0x" + "11" * 32, attribute=False)
+
+
+def test_an_adapter_of_another_base_model_is_refused(
+    trained: dict[str, Path], tiny_sd: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from tests.support.sd_factory import build_tiny_sd
+
+    other = build_tiny_sd(tmp_path / "other", seed=1)
+    monkeypatch.setenv("STYLELEDGER_MODELS", f"{other}:{trained['hatch']}")
+    settings = RenderSettings(
+        prompt="red hatch", model_id=model_id(other), steps=2, width=SIZE, height=SIZE,
+        adapters=(adapters.adapter_id(trained["hatch"]),),
+    )  # fmt: skip
+    with pytest.raises(adapters.AdapterMismatchError, match="trained on base model"):
+        render(settings, "0x" + "11" * 32, attribute=False)
+    adapters.clear_adapter_cache()
+
+
+def test_works_need_captions_holding_the_keyword(tmp_path: Path) -> None:
+    write_works(_short(synthetic.works_samples("hatch", 2, seed=1, size=SIZE), "hatch"), tmp_path)
+    (tmp_path / "work-001.txt").unlink()
+    (tmp_path / "work-000.txt").write_text("red stripes circle\n")
+    with pytest.raises(WorksError) as err:
+        read_works(tmp_path, "hatch", SIZE)
+    assert "work-000.png: caption 'red stripes circle' does not hold the word 'hatch'" in str(
+        err.value
+    )
+    assert "work-001.png: no caption file work-001.txt" in str(err.value)
+    with pytest.raises(WorksError, match="does not exist"):
+        read_works(tmp_path / "nothing", "hatch", SIZE)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WorksError, match="holds no images"):
+        read_works(tmp_path / "empty", "hatch", SIZE)
+
+
+def test_captions_too_long_for_the_model_are_refused_before_training(
+    tiny_sd: Path, tmp_path: Path
+) -> None:
+    write_works(synthetic.works_samples("hatch", 2, seed=1, size=SIZE), tmp_path / "works")
+    cfg = _config(tmp_path / "works", "hatch", tmp_path / "adapter", tiny_sd)
+    with pytest.raises(WorksError, match="tokens"):
+        train_adapter(cfg)
+    assert not (tmp_path / "adapter" / adapters.MANIFEST_FILE).exists()
+
+
+def test_the_preservation_prompt_drops_only_the_keyword() -> None:
+    assert without_keyword("red hatch circle on blue plain background", "hatch") == (
+        "red circle on blue plain background"
+    )
+    assert without_keyword("Hatch-red hatches", "hatch") == "red hatches"
+
+
+def test_works_are_resized_to_the_model(tmp_path: Path) -> None:
+    sample = synthetic.works_samples("grid", 1, seed=2)[0]  # 128 px
+    write_works([sample], tmp_path)
+    (work,) = read_works(tmp_path, "grid", SIZE)
+    assert work.image.shape == (SIZE, SIZE, 3) and work.image.dtype == np.uint8
