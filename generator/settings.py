@@ -13,7 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from generator.limits import MAX_ADAPTERS, MAX_GUIDANCE, MAX_PROMPT_BYTES, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from generator.limits import (
+    MAX_ADAPTERS,
+    MAX_GUIDANCE,
+    MAX_PROMPT_BYTES,
+    MAX_SIDE,
+    MAX_STEPS,
+    MIN_SIDE,
+)
 from generator.models import CONFIG_FILE, normalize_model_id
 from generator.models import model_id as model_id_of
 from generator.seeding import SCHEDULERS, SchedulerName
