@@ -57,6 +57,28 @@ def train_command(
     typer.echo(f"trained in {manifest['figures']['train_s']:.0f} s -> {out}")
 
 
+@style_app.command("sample-works")
+def sample_works_command(
+    texture: str = typer.Option("hatch", help="one of the synthetic set's adapter textures"),
+    count: int = typer.Option(40, help="how many works"),
+    seed: int = typer.Option(14, help="the works are a function of (texture, count, seed)"),
+    out: Path = typer.Option(Path("works"), "--out", help="folder to write the works into"),
+) -> None:
+    """Write a synthetic artist's works (images and captions) painted with TEXTURE, a texture
+    the default model never saw: the demo's and the benchmark's works."""
+    from generator.training import synthetic
+    from generator.training.adapter import write_works
+
+    if texture not in synthetic.ADAPTER_TEXTURES:
+        raise fail(
+            f"texture must be one of {', '.join(synthetic.ADAPTER_TEXTURES)}, got {texture!r}"
+        )
+    if count < 1:
+        raise fail(f"count must be at least 1, got {count}")
+    paths = write_works(synthetic.works_samples(texture, count, seed), out)
+    typer.echo(f"{len(paths)} works ({texture}, seed {seed}) -> {out}")
+
+
 @style_app.command("prove")
 def prove_command(
     work: Path = typer.Argument(..., help="the work's file"),
