@@ -17,6 +17,7 @@ from indexer.api.routes import (
     health,
     platform,
     projects,
+    style_works,
     styles,
     token_status,
     tokens,
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     for module in (
-        *(token_status, tokens, projects, drafts, styles, accounts, account_views),
+        *(token_status, tokens, projects, drafts, styles, style_works, accounts, account_views),
         *(epochs, platform, health, web),
     ):
         app.include_router(module.router)
