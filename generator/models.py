@@ -159,14 +159,18 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
     """Load a ``StableDiffusionPipeline`` from a local folder, fp32, refusing other weights.
 
     The folder's model id must equal ``expected_model_id`` (else ``ModelIdMismatchError``, which
-    carries both ids). Nothing is fetched from a hub (``local_files_only``; the entry points also set
-    ``HF_HUB_OFFLINE=1``);
-    no safety checker. Pipelines are cached in-process by (model id, folder), since the indexer
+    carries both ids), and every module component must hold exactly the weights of its files
+    (``generator.weights``: else ``WeightsMismatchError``, naming the component and the missing,
+    unexpected or mismatched keys; whatever the library version, nothing loads silently wrong).
+    Nothing is fetched from a hub (``local_files_only``; the entry points also set
+    ``HF_HUB_OFFLINE=1``); no safety checker. Pipelines are cached in-process by (model id, folder), since the indexer
     renders many tokens of the same project; a cached pipeline is reused only after the folder's
     weights are checked again (cheaply: by file size and mtime, rehashing when they changed).
     """
     import torch
     from diffusers import StableDiffusionPipeline
+
+    from generator.weights import check_pipeline_weights
 
     model_dir = Path(model_dir)
     expected = normalize_model_id(expected_model_id)
@@ -187,6 +191,7 @@ def load_pipeline(model_dir: str | Path, expected_model_id: str):
                 # accelerate is not a dependency: say so, rather than have diffusers warn per load.
                 low_cpu_mem_usage=False,
             )
+            check_pipeline_weights(pipe, model_dir)  # every weight from the files, or refused
             pipe.set_progress_bar_config(disable=True)
             _PIPELINES[key] = pipe
         return pipe
