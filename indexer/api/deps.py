@@ -17,8 +17,10 @@ from eth_utils import is_checksum_address, to_checksum_address
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import Field
 from sqlalchemy.orm import Session
 
+from indexer.api.services.preview import MAX_PREVIEW_SEEDS
 from indexer.settings import Settings
 
 UINT256_MAX = 2**256 - 1
@@ -139,6 +141,13 @@ def checked_minter(
 MinterDep = Annotated[str, Depends(checked_minter)]
 
 
+def _seed_value(seed: str) -> int:
+    value = int(seed, 16) if seed.startswith("0x") else int(seed)
+    if value > UINT256_MAX:
+        raise invalid(("query", "seed"), "seed must be at most 2**256 - 1 (a uint256)", seed)
+    return value
+
+
 def checked_seed(
     seed: Annotated[
         str,
@@ -149,13 +158,28 @@ def checked_seed(
         ),
     ],
 ) -> int:
-    value = int(seed, 16) if seed.startswith("0x") else int(seed)
-    if value > UINT256_MAX:
-        raise invalid(("query", "seed"), "seed must be at most 2**256 - 1 (a uint256)", seed)
-    return value
+    return _seed_value(seed)
 
 
 SeedDep = Annotated[int, Depends(checked_seed)]
+
+
+def checked_seeds(
+    seed: Annotated[
+        list[Annotated[str, Field(pattern=SEED_PATTERN)]],
+        Query(
+            min_length=1,
+            max_length=MAX_PREVIEW_SEEDS,
+            description=f"1 to {MAX_PREVIEW_SEEDS} uint256 seeds, each decimal or 0x-hex, the "
+            "parameter repeated (seed=1&seed=0x2).",
+            examples=[["1", "2", "3", "4"]],
+        ),
+    ],
+) -> list[int]:
+    return [_seed_value(s) for s in seed]
+
+
+SeedsDep = Annotated[list[int], Depends(checked_seeds)]
 
 TokenIdPath = Annotated[
     int,
@@ -169,16 +193,21 @@ WordPath = Annotated[
 ]
 
 
-def take_preview_budget(request: Request) -> None:
-    """One render of the client's preview budget (saved and draft previews share it), or a
-    429 with Retry-After."""
+def take_preview_budget(request: Request, count: int = 1) -> None:
+    """``count`` renders of the client's preview budget, all or none (saved and draft previews
+    share it), or a 429: with Retry-After, or saying the server's burst is smaller than that."""
     client = request.client.host if request.client else "unknown"
-    wait = request.app.state.preview_limiter.acquire(client)
+    limiter = request.app.state.preview_limiter
+    wait = limiter.acquire(client, count)
+    if wait == float("inf") and count > limiter.burst:
+        raise HTTPException(
+            429, f"{count} new previews at once is over this server's burst of {limiter.burst}"
+        )
     if wait > 0:
         raise HTTPException(
             429,
             f"preview limit reached; retry in {wait:.0f} s",
-            headers={"Retry-After": str(max(1, round(wait)))},
+            headers={"Retry-After": str(max(1, round(min(wait, 86_400))))},
         )
 
 

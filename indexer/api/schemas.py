@@ -167,6 +167,18 @@ class ProjectDetail(ProjectOut):
     tokens: Paged[TokenSummary]
 
 
+class PreviewImage(Schema):
+    seed: str = Field(description="The seed, decimal (a uint256 does not fit a JSON number).")
+    token_hash: Hex32 = Field(description="keccak256(abi.encode(core, projectId, seed, minter)).")
+    image: str = Field(description="The PNG, as a data URL (data:image/png;base64,...).")
+
+
+class PreviewBatch(Schema):
+    project_id: int
+    minter: Address
+    previews: list[PreviewImage] = Field(description="One per seed asked, in that order.")
+
+
 # ------------------------------------------------------------------ styles
 
 

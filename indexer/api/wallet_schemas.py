@@ -6,11 +6,12 @@ place; the same conventions hold: wei are decimal strings, addresses EIP-55.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from indexer.api.schemas import Address, Hex32, Schema, Wei
+from indexer.api.schemas import Address, Hex32, PreviewImage, Schema, Wei
+from indexer.api.services.preview import MAX_PREVIEW_SEEDS
 
 
 class TokenStatus(Schema):
@@ -107,8 +108,8 @@ class GeneratorOut(Schema):
     models: list[ModelOut] = Field(description="Models this server can render.")
 
 
-class DraftPreviewIn(Schema):
-    """Unsaved project settings and a seed: what a project would look like, before any gas."""
+class DraftSettingsIn(Schema):
+    """Unsaved project settings: what a project would look like, before any gas."""
 
     prompt: str = Field(max_length=1000)
     model_id: str
@@ -117,4 +118,21 @@ class DraftPreviewIn(Schema):
     width: int
     height: int
     scheduler: str
+
+
+class DraftPreviewIn(DraftSettingsIn):
+    """Unsaved project settings and a seed."""
+
     seed: int = Field(ge=0, le=2**256 - 1)
+
+
+class DraftPreviewsIn(DraftSettingsIn):
+    """Unsaved project settings and several seeds, rendered as one batch."""
+
+    seeds: list[Annotated[int, Field(ge=0, le=2**256 - 1)]] = Field(
+        min_length=1, max_length=MAX_PREVIEW_SEEDS
+    )
+
+
+class DraftPreviews(Schema):
+    previews: list[PreviewImage] = Field(description="One per seed asked, in that order.")

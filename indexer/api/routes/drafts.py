@@ -9,8 +9,18 @@ from generator.seeding import SCHEDULERS
 from generator.settings import RenderSettings
 from indexer.api.deps import SessionRoute, SettingsDep, take_preview_budget
 from indexer.api.media import PNG_RESPONSES
+from indexer.api.schemas import PreviewImage
 from indexer.api.services import drafts
-from indexer.api.wallet_schemas import DraftPreviewIn, GeneratorOut, ModelOut
+from indexer.api.services.preview import png_data_url
+from indexer.api.wallet_schemas import (
+    DraftPreviewIn,
+    DraftPreviews,
+    DraftPreviewsIn,
+    DraftSettingsIn,
+    GeneratorOut,
+    ModelOut,
+)
+from indexer.settings import Settings
 
 router = APIRouter(prefix="/drafts", tags=["projects"], route_class=SessionRoute)
 
@@ -26,21 +36,15 @@ def generator(settings: SettingsDep) -> GeneratorOut:
     )
 
 
-@router.post(
-    "/preview",
-    response_class=Response,
-    responses={
-        **PNG_RESPONSES,
-        422: {"description": "Settings the generator or ArtCore refuse (the message says which)."},
-        429: {"description": "Too many previews; see Retry-After."},
-        503: {"description": "The model is not available on this server."},
-    },
-)
-def preview_draft(body: DraftPreviewIn, settings: SettingsDep, request: Request) -> Response:
-    """The image unsaved settings give for ``seed`` (hash ``keccak256(abi.encode("styleledger-
-    draft", seed))``, in ``X-Token-Hash``): a sample of the settings before paying any gas.
-    Cached; cache misses share the per-client budget of project previews (429 + Retry-After)."""
-    fields = body.model_dump(exclude={"seed"})
+_DRAFT_ERRORS: dict[int | str, dict] = {
+    422: {"description": "Settings the generator or ArtCore refuse (the message says which)."},
+    429: {"description": "Too many previews; see Retry-After."},
+    503: {"description": "The model is not available on this server."},
+}
+
+
+def _draft_settings(body: DraftSettingsIn) -> RenderSettings:
+    fields = body.model_dump(include=set(DraftSettingsIn.model_fields))
     try:
         render_settings = RenderSettings(**fields)
         drafts.check_draft(render_settings)
@@ -48,20 +52,57 @@ def preview_draft(body: DraftPreviewIn, settings: SettingsDep, request: Request)
         errors = exc.errors() if isinstance(exc, ValidationError) else None
         message = "; ".join(e["msg"] for e in errors) if errors else str(exc)
         raise HTTPException(422, message.removeprefix("Value error, ")) from exc
-    token_hash = drafts.draft_hash(body.seed)
-    headers = {"X-Token-Hash": token_hash, "Cache-Control": "no-store"}
-    key = (render_settings.model_dump_json(), body.seed)
+    return render_settings
+
+
+def _draft_pngs(
+    body: DraftSettingsIn, seeds: list[int], settings: Settings, request: Request
+) -> list[bytes]:
+    """A PNG per seed: cached ones as they are, the others rendered as one batch, each cache
+    miss one render of the client's budget (shared with project previews)."""
+    render_settings = _draft_settings(body)
+    keys = [(render_settings.model_dump_json(), seed) for seed in seeds]
     cache = drafts.draft_cache(request.app.state, settings.api_preview_cache_size)
-    png = cache.get(key)  # type: ignore[arg-type]
-    if png is None:
-        take_preview_budget(request)
-        try:
-            png = cache.render(  # type: ignore[arg-type]
-                key,
-                lambda: drafts.render_draft_png(render_settings, body.seed, settings.model_paths),
-            )
-        except LookupError as exc:
-            raise HTTPException(503, f"model not on this server: {exc}") from exc
-        except ValueError as exc:  # model-dependent rules (prompt too long, size vs VAE)
-            raise HTTPException(422, str(exc)) from exc
+    misses = len({key for key in keys if cache.get(key) is None})  # type: ignore[arg-type]
+    if misses:
+        take_preview_budget(request, misses)
+    try:
+        return cache.render_many(  # type: ignore[arg-type]
+            keys,
+            lambda missing: drafts.render_draft_pngs(
+                render_settings, [seed for _, seed in missing], settings.model_paths
+            ),
+        )
+    except LookupError as exc:
+        raise HTTPException(503, f"model not on this server: {exc}") from exc
+    except ValueError as exc:  # model-dependent rules (prompt too long, size vs VAE)
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.post("/preview", response_class=Response, responses={**PNG_RESPONSES, **_DRAFT_ERRORS})
+def preview_draft(body: DraftPreviewIn, settings: SettingsDep, request: Request) -> Response:
+    """The image unsaved settings give for ``seed`` (hash ``keccak256(abi.encode("styleledger-
+    draft", seed))``, in ``X-Token-Hash``): a sample of the settings before paying any gas.
+    Cached; cache misses share the per-client budget of project previews (429 + Retry-After)."""
+    [png] = _draft_pngs(body, [body.seed], settings, request)
+    headers = {"X-Token-Hash": drafts.draft_hash(body.seed), "Cache-Control": "no-store"}
     return Response(content=png, media_type="image/png", headers=headers)
+
+
+@router.post("/previews", response_model=DraftPreviews, responses=_DRAFT_ERRORS)
+def preview_drafts(
+    body: DraftPreviewsIn, settings: SettingsDep, request: Request, response: Response
+) -> DraftPreviews:
+    """Several seeds of unsaved settings in one request (up to 8), in the order asked: each
+    image and hash exactly those of ``/drafts/preview`` for that seed. The seeds not cached
+    render as one batch and each counts against the client's budget (all or none)."""
+    pngs = _draft_pngs(body, body.seeds, settings, request)
+    response.headers["Cache-Control"] = "no-store"
+    return DraftPreviews(
+        previews=[
+            PreviewImage(
+                seed=str(seed), token_hash=drafts.draft_hash(seed), image=png_data_url(png)
+            )
+            for seed, png in zip(body.seeds, pngs, strict=True)
+        ]
+    )

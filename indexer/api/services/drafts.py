@@ -7,7 +7,6 @@ budget per client (``app.state.preview_limiter``) and have their own bounded cac
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from functools import lru_cache
@@ -18,7 +17,7 @@ from eth_utils import keccak
 
 from generator import limits
 from generator.settings import RenderSettings
-from indexer.api.services.preview import PreviewCache
+from indexer.api.services.preview import PreviewCache, png_bytes
 
 SIDE_MULTIPLE = limits.SIDE_MULTIPLE
 _CACHE_LOCK = threading.Lock()
@@ -93,12 +92,13 @@ def generator_limits() -> dict:
     }
 
 
-def render_draft_png(settings: RenderSettings, seed: int, model_paths: list[Path]) -> bytes:
+def render_draft_pngs(
+    settings: RenderSettings, seeds: list[int], model_paths: list[Path]
+) -> list[bytes]:
+    """The PNG of each seed, rendered as one batch (``generator.rendering.render_batch``)."""
     from generator.models import find_model
-    from generator.rendering import render
+    from generator.rendering import render_batch
 
     model_dir = find_model(settings.model_id, model_paths)
-    result = render(settings, draft_hash(seed), model_dir=model_dir, attribute=False)
-    buffer = io.BytesIO()
-    result.image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
+    results = render_batch(settings, [draft_hash(seed) for seed in seeds], model_dir=model_dir)
+    return [png_bytes(result.image) for result in results]

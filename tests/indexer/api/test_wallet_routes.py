@@ -115,6 +115,47 @@ def test_draft_preview_renders_checks_and_is_limited(seeded: SeededDb) -> None:
         assert gone.status_code in (429, 503)
 
 
+def test_draft_previews_of_several_seeds_in_one_request(seeded: SeededDb) -> None:
+    """POST /drafts/previews: the seeds in the order asked, each image the single render of its
+    hash (same pixel hash), and the same as /drafts/preview answers for that seed."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from generator.rendering import RenderSettings, render
+    from generator.seeding import pixel_hash
+    from indexer.api.services.drafts import draft_hash
+
+    def pixels_of(png: bytes) -> str:
+        with Image.open(io.BytesIO(png)) as image:
+            return pixel_hash(np.asarray(image.convert("RGB")))
+
+    body = _draft()
+    del body["seed"]
+    seeds = [9, 2**256 - 1, 0]
+    with make_client(seeded, preview_per_minute=0.001, preview_burst=3) as client:
+        batch = client.post("/drafts/previews", json={**body, "seeds": seeds})
+        assert batch.status_code == 200, batch.text
+        previews = batch.json()["previews"]
+        assert [p["seed"] for p in previews] == [str(s) for s in seeds]
+        assert [p["token_hash"] for p in previews] == [draft_hash(s) for s in seeds]
+        settings = RenderSettings(**body)
+        for p in previews:
+            png = base64.b64decode(p["image"].removeprefix("data:image/png;base64,"))
+            assert pixels_of(png) == render(settings, p["token_hash"], attribute=False).pixel_hash
+            single = client.post("/drafts/preview", json={**body, "seed": int(p["seed"])})
+            assert single.status_code == 200 and single.content == png  # cached: no budget
+        refused = client.post("/drafts/previews", json={**body, "seeds": [1, 9]})  # 1 is new
+        assert refused.status_code == 429
+        assert client.post("/drafts/previews", json={**body, "seeds": []}).status_code == 422
+        many = client.post("/drafts/previews", json={**body, "seeds": list(range(9))})
+        assert many.status_code == 422
+        bad = client.post("/drafts/previews", json={**body, "width": 60, "seeds": [1]})
+        assert bad.status_code == 422 and "multiple of 8" in bad.json()["detail"]
+
+
 def test_draft_preview_of_an_unknown_model_is_503(seeded: SeededDb) -> None:
     with make_client(seeded) as client:
         gone = client.post("/drafts/preview", json=_draft(model_id="cd" * 32))
