@@ -34,12 +34,28 @@ export async function png(path: string, init?: RequestInit): Promise<{ url: stri
   return { url: URL.createObjectURL(blob), hash: response.headers.get("X-Token-Hash") };
 }
 
+/** Several previews in one request (the server renders the seeds not cached as one batch):
+ * each as an object URL (caller revokes) with its hash, in the order asked. */
+export async function pngs(path: string, init?: RequestInit): Promise<{ url: string; hash: string | null }[]> {
+  const response = await fetch(path, init);
+  if (!response.ok) await fail(response);
+  const body = (await response.json()) as { previews: PreviewImage[] };
+  return body.previews.map((p) => ({ url: URL.createObjectURL(dataUrlBlob(p.image)), hash: p.token_hash }));
+}
+
+function dataUrlBlob(dataUrl: string): Blob {
+  const [head, data] = dataUrl.split(",", 2);
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  return new Blob([bytes], { type: head.slice("data:".length).split(";")[0] });
+}
+
+export interface PreviewImage { seed: string; token_hash: Hex; image: string }
 export interface Paged<T> { items: T[]; total: number; offset: number; limit: number }
 export interface RenderSettingsOut { steps: number; guidance: number; width: number; height: number; scheduler: string }
 export interface Project {
   project_id: number; name: string; author: Address; prompt: string; model_id: string;
   settings: RenderSettingsOut; price_wei: string; max_supply: number; invocations: number;
-  active: boolean; preview_mint: boolean; cover_image: string | null;
+  active: boolean; moderated: boolean; preview_mint: boolean; cover_image: string | null;
 }
 export interface TokenSummary { token_id: number; invocation: number; owner: Address | null; token_hash: Hex; rendered: boolean; image: string | null }
 export interface ProjectDetail extends Project { tokens: Paged<TokenSummary> }

@@ -121,8 +121,8 @@ export class PreviewSlot {
       );
     } catch (error) {
       if (controller.signal.aborted || gen !== this.generation) return;
-      const text = error instanceof ApiError && error.status === 429
-        ? `Too many previews at once: retry in ${error.retryAfter ?? 5} s.`
+      const text = error instanceof ApiError && error.status === 429 && error.retryAfter !== undefined
+        ? `Too many previews at once: retry in ${error.retryAfter} s.`
         : error instanceof Error ? error.message : String(error);
       this.message.show("error", text);
       this.placeholder.textContent = "no preview";
@@ -151,4 +151,47 @@ export class PreviewSlot {
 
 export function previewFetcher(path: (seed: bigint) => string): Fetcher {
   return (seed, signal) => png(path(seed), { signal });
+}
+
+export type ManyFetcher = (seeds: bigint[], signal: AbortSignal) => Promise<{ url: string; hash: string | null }[]>;
+export const MAX_SEEDS_PER_REQUEST = 8; // the server's limit (one batch render)
+
+/** Slots that ask in the same task ("Preview all", a settings change) share one request for all
+ * their seeds, which the server renders as one batch (each image the one a single preview of its
+ * seed gets); a slot asking alone goes through `single`. A slot that aborts gets its rejection
+ * at once; the request itself is aborted only when every slot in it has. */
+export function batchedFetcher(single: Fetcher, many: ManyFetcher): Fetcher {
+  type Ask = { seed: bigint; signal: AbortSignal; resolve: (r: { url: string; hash: string | null }) => void; reject: (e: unknown) => void };
+  let asked: Ask[] = [];
+  const send = (group: Ask[]): void => {
+    if (group.length === 1) {
+      const [a] = group;
+      single(a.seed, a.signal).then(a.resolve, a.reject);
+      return;
+    }
+    const controller = new AbortController();
+    let open = group.length;
+    for (const a of group) {
+      const onAbort = () => {
+        a.reject(new DOMException("aborted", "AbortError"));
+        if (--open === 0) controller.abort();
+      };
+      if (a.signal.aborted) onAbort();
+      else a.signal.addEventListener("abort", onAbort, { once: true });
+    }
+    many(group.map((a) => a.seed), controller.signal).then(
+      (results) => group.forEach((a, i) => (a.signal.aborted ? URL.revokeObjectURL(results[i].url) : a.resolve(results[i]))),
+      (error) => group.forEach((a) => a.reject(error)),
+    );
+  };
+  return (seed, signal) =>
+    new Promise((resolve, reject) => {
+      asked.push({ seed, signal, resolve, reject });
+      if (asked.length > 1) return;
+      queueMicrotask(() => {
+        const all = asked;
+        asked = [];
+        for (let i = 0; i < all.length; i += MAX_SEEDS_PER_REQUEST) send(all.slice(i, i + MAX_SEEDS_PER_REQUEST));
+      });
+    });
 }

@@ -278,12 +278,19 @@ def test_previews_race_and_the_minted_seed_is_the_previewed_image(browser: Any, 
     live.open(page, "#project/2")
     page.wait_for_selector("#previews .slot")
     slot = "#previews .slot[data-slot='0']"
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/projects/2/preview" in r.url else None)
     t0 = time.perf_counter()
     page.click("#preview-all")
     page.wait_for_function(
         "document.querySelectorAll('#previews img.preview:not([hidden])').length === 4"
     )
     TIMINGS["preview of 4 seeds (s)"] = round(time.perf_counter() - t0, 3)
+    # one request for the four seeds (rendered as one batch), each image beside its own seed
+    assert len(asked) == 1 and "/previews?" in asked[0] and asked[0].count("seed=") == 4, asked
+    for i in range(4):
+        shown = page.get_attribute(f"#previews .slot[data-slot='{i}'] img.preview", "data-seed")
+        assert shown == page.input_value(f"#previews .slot[data-slot='{i}'] input.seed")
     _shot(page, "collector-05-previews")
     page.fill(f"{slot} input.seed", "111")
     page.click(f"{slot} .do-preview")
@@ -427,6 +434,9 @@ def test_author_creates_edits_pauses_a_project(browser: Any, live: Live) -> None
         "document.querySelectorAll('[data-testid=draft-previews] img.preview:not([hidden])').length === 3"
     )
     TIMINGS["live preview of 3 draft seeds (s)"] = round(time.perf_counter() - t0, 3)
+    assert page.evaluate(
+        "performance.getEntriesByType('resource').some(e => e.name.endsWith('/drafts/previews'))"
+    )
     _shot(page, "author-01-live-preview")
     page.fill("#project-price", "0.02")
     page.fill("#project-royalty", "250")

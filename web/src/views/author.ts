@@ -2,12 +2,12 @@
 // ArtCore accept, as one types) with a live preview of a few seeds before paying gas; edit it
 // until the first mint; pause; my projects.
 import { parseEther, type Hex } from "viem";
-import { get, png, type AccountProject, type GeneratorInfo, type ProjectDetail } from "../api";
+import { get, png, pngs, type AccountProject, type GeneratorInfo, type ProjectDetail } from "../api";
 import { eventsOf, read, send } from "../chain";
 import { h, clear, Message } from "../dom";
 import { eth, ethText } from "../format";
 import { currentGeneration } from "../nav";
-import { PreviewSlot, type Fetcher } from "../preview";
+import { batchedFetcher, PreviewSlot, type Fetcher } from "../preview";
 import { state } from "../wallet";
 
 const WORD = /[a-z0-9]+(-[a-z0-9]+)*/g;
@@ -103,11 +103,14 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
     prompt: inputs.prompt.value, model_id: v("model_id"), steps: int("steps"), guidance: Number(v("guidance")),
     width: int("width"), height: int("height"), scheduler: v("scheduler"),
   });
-  const fetcher: Fetcher = (seed, signal) =>
-    png("/drafts/preview", {
-      method: "POST", signal, headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ...settingsBody(), seed: "__SEED__" }).replace('"__SEED__"', seed.toString()),
-    });
+  // seeds are uint256: written into the JSON as bare digits, never through a float
+  const withSeeds = (key: string, seeds: bigint[]) =>
+    JSON.stringify({ ...settingsBody(), [key]: "__SEEDS__" }).replace('"__SEEDS__"', key === "seed" ? seeds[0].toString() : `[${seeds.join(",")}]`);
+  const post = (body: string, signal: AbortSignal) => ({ method: "POST", signal, headers: { "Content-Type": "application/json" }, body });
+  const fetcher: Fetcher = batchedFetcher(
+    (seed, signal) => png("/drafts/preview", post(withSeeds("seed", [seed]), signal)),
+    (seeds, signal) => pngs("/drafts/previews", post(withSeeds("seeds", seeds), signal)),
+  );
   const slots = [1, 2, 3].map((s, i) => new PreviewSlot(i, String(s), fetcher, false));
   const previewNote = h("p", { class: "muted small", id: "draft-note" });
   form.append(h("section", { class: "draft-previews", "data-testid": "draft-previews", "aria-label": "Live preview" },

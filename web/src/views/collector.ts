@@ -1,11 +1,11 @@
 // The collector: projects, a project with its tokens and seed previews, mint, my tokens, a token.
 import type { Address } from "viem";
-import { ApiError, get, type AccountToken, type Paged, type Project, type ProjectDetail, type TokenAttribution, type TokenMetadata, type TokenStatus } from "../api";
+import { ApiError, get, pngs, type AccountToken, type Paged, type Project, type ProjectDetail, type TokenAttribution, type TokenMetadata, type TokenStatus } from "../api";
 import { eventsOf, read, send } from "../chain";
 import { h, clear, Message } from "../dom";
 import { addr, eth, ethText, pct } from "../format";
 import { currentGeneration } from "../nav";
-import { PreviewSlot, previewFetcher, randomSeed } from "../preview";
+import { batchedFetcher, PreviewSlot, previewFetcher, randomSeed } from "../preview";
 import { state } from "../wallet";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +113,10 @@ function previewPanel(project: Project, gen: number): HTMLElement {
     return panel;
   }
   const minter = state.account as Address;
-  const fetcher = previewFetcher((seed) => `/projects/${project.project_id}/preview?seed=${seed}&minter=${minter}`);
+  const fetcher = batchedFetcher(
+    previewFetcher((seed) => `/projects/${project.project_id}/preview?seed=${seed}&minter=${minter}`),
+    (seeds, signal) => pngs(`/projects/${project.project_id}/previews?${seeds.map((s) => `seed=${s}&`).join("")}minter=${minter}`, { signal }),
+  );
   const slots = [0, 1, 2, 3].map((i) => new PreviewSlot(i, randomSeed(), fetcher));
   const all = h("button", { type: "button", id: "preview-all" }, "Preview all");
   const fresh = h("button", { type: "button", class: "secondary", id: "new-seeds" }, "New seeds");
