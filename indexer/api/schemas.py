@@ -152,7 +152,16 @@ class ProjectOut(Schema):
     price_wei: Wei
     max_supply: int
     invocations: int
-    active: bool
+    active: bool = Field(
+        description="Mints are open as far as its author and its supply go: the author has not "
+        "paused it (ArtCore `ProjectActiveUpdated`) and it is not sold out."
+    )
+    moderated: bool = Field(
+        False,
+        description="Paused by the platform owner's moderation (ArtCore `ProjectModerated`), "
+        "apart from the author's pause: no mint goes through while true, and only the owner "
+        "lifts it.",
+    )
     preview_mint: bool
     royalty_receiver: Address | None = Field(
         None,

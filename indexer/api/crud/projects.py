@@ -59,6 +59,7 @@ def _project_out(project: Project, invocations: int, cover: str | None) -> dict:
         max_supply=project.max_supply,
         invocations=invocations,
         active=project.active and invocations < project.max_supply,
+        moderated=project.moderated,
         preview_mint=project.preview_mint,
         royalty_receiver=project.royalty_receiver,
         royalty_bps=project.royalty_bps,

@@ -104,6 +104,28 @@ def test_projects_list_and_detail(client: TestClient) -> None:
     assert [p["project_id"] for p in paged["items"]] == [1]
 
 
+def test_a_moderated_project_says_so(client: TestClient, seeded: SeededDb) -> None:
+    """The owner's moderation pause (ArtCore ``ProjectModerated``, ``projects.moderated``) is
+    shown apart from the author's own pause (``active``), in the list and in the detail."""
+    from indexer.db.base import make_engine, make_session_factory
+    from indexer.db.models.chain import Project
+
+    assert client.get("/projects/1").json()["moderated"] is False
+    engine = make_engine(seeded.url)
+    factory = make_session_factory(engine)
+    with factory() as s, s.begin():
+        s.get(Project, 1).moderated = True
+    try:
+        detail = client.get("/projects/1").json()
+        assert detail["moderated"] is True and detail["active"] is True  # the author's flag
+        listed = {p["project_id"]: p["moderated"] for p in client.get("/projects").json()["items"]}
+        assert listed == {1: True, 2: False}
+    finally:
+        with factory() as s, s.begin():
+            s.get(Project, 1).moderated = False
+        engine.dispose()
+
+
 def test_styles(client: TestClient) -> None:
     page = client.get("/styles").json()
     assert [s["style_id"] for s in page["items"]] == [1, 2]

@@ -473,6 +473,44 @@ def test_author_creates_edits_pauses_a_project(browser: Any, live: Live) -> None
     assert page.errors == [] and collector.errors == []
 
 
+def test_a_moderated_project_says_so_and_its_mint_is_disabled(browser: Any, live: Live) -> None:
+    """The owner's moderation pause (issue 12): the project page and the list say so and the mint
+    button is disabled with the reason; the author's own pause (above) is another flag."""
+    import httpx
+    from web3 import Web3
+
+    core = live.contracts["ArtCore"]
+    author, owner = live.accounts[5], live.deployment.roles["owner"]
+    mid = core.functions.project(1).call()[3]  # the model of the module's first project
+    tx = core.functions.createProject("Reported", "neon city at night", mid,
+                                      (2, 750, 64, 64, "ddim"), Web3.to_wei(0.01, "ether"), 10,
+                                      False).transact({"from": author})  # fmt: skip
+    assert live.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    project_id = core.functions.projectCount().call()
+    tx = core.functions.setProjectModerated(project_id, True, "reported: copies a living artist")
+    assert live.w3.eth.wait_for_transaction_receipt(tx.transact({"from": owner}))["status"] == 1
+    deadline = time.monotonic() + 30
+    while not httpx.get(f"{live.base}/projects/{project_id}").json().get("moderated"):
+        assert time.monotonic() < deadline, "the moderation never reached the API"
+        time.sleep(0.3)
+    page = live.page(browser, live.accounts[8])
+    live.open(page, f"#project/{project_id}")
+    button = f"[data-view=project] [data-testid=mint-{project_id}]"
+    page.wait_for_selector(button)
+    assert page.is_disabled(button)
+    assert page.inner_text(button) == "Minting paused (moderation)"
+    note = page.inner_text(f"[data-testid=moderated-{project_id}]")
+    assert "Paused by the platform's moderation" in note
+    assert page.get_attribute(button, "title") == note
+    assert page.get_attribute(button, "aria-describedby") == f"moderated-{project_id}"
+    _shot(page, "collector-05-moderated-project")
+    live.open(page, "", connect=False)
+    page.wait_for_selector(f"[data-testid=project-{project_id}] [data-testid=mint-{project_id}]")
+    assert page.is_disabled(f"[data-testid=project-{project_id}] [data-testid=mint-{project_id}]")
+    assert page.is_enabled("[data-testid=project-1] [data-testid=mint-1]")  # others unchanged
+    assert page.errors == []
+
+
 # ─────────────────────────────────────────── earnings ───────────────────────────────────────────
 
 

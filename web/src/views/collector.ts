@@ -37,14 +37,24 @@ async function mintAndOpen(project: Project, message: Message, button: HTMLButto
   if (mint) location.hash = `#token/${mint.args.tokenId}`;
 }
 
+// Why the owner's moderation pause stops a mint (ArtCore refuses it: ArtCoreProjectPaused).
+const MODERATED = "Paused by the platform's moderation: no mint goes through until the platform owner lifts it.";
+
 function mintButton(project: Project, message: Message): HTMLButtonElement {
   const soldOut = project.invocations >= project.max_supply;
   const button = h("button", { type: "button", class: "mint", "data-testid": `mint-${project.project_id}` },
-    soldOut ? "Sold out" : `Mint · ${ethText(project.price_wei)}`);
-  button.title = `${project.price_wei} wei`;
-  button.disabled = soldOut;
+    project.moderated ? "Minting paused (moderation)" : soldOut ? "Sold out" : `Mint · ${ethText(project.price_wei)}`);
+  button.title = project.moderated ? MODERATED : `${project.price_wei} wei`;
+  button.disabled = soldOut || project.moderated;
+  if (project.moderated) button.setAttribute("aria-describedby", `moderated-${project.project_id}`);
   button.addEventListener("click", () => void mintAndOpen(project, message, button));
   return button;
+}
+
+function moderationNote(project: Project): HTMLElement | null {
+  return project.moderated
+    ? h("p", { class: "msg msg-error", id: `moderated-${project.project_id}`, "data-testid": `moderated-${project.project_id}` }, MODERATED)
+    : null;
 }
 
 export async function renderProjects(view: HTMLElement): Promise<void> {
@@ -64,6 +74,7 @@ export async function renderProjects(view: HTMLElement): Promise<void> {
         h("p", { class: "prompt" }, `“${p.prompt}”`),
         h("p", { class: "muted" }, `${p.invocations} / ${p.max_supply} minted`, p.active ? "" : " · paused or sold out", p.preview_mint ? " · choose your seed" : ""),
         h("div", { class: "row" }, mintButton(p, message), h("a", { class: "button secondary", href: `#project/${p.project_id}` }, p.preview_mint ? "Preview seeds" : "Open")),
+        moderationNote(p),
         message.el,
       ),
     );
@@ -96,6 +107,7 @@ export async function renderProject(view: HTMLElement, arg: string, gen: number)
       h("dt", null, "model"), h("dd", { class: "mono", title: project.model_id }, project.model_id.slice(0, 18) + "…"),
     ),
     h("div", { class: "row" }, mintButton(project, message), project.active ? null : h("span", { class: "badge" }, "paused or sold out")),
+    moderationNote(project),
     message.el,
   );
   if (project.preview_mint) view.append(previewPanel(project, gen));
