@@ -180,10 +180,12 @@ def test_from_an_empty_folder_with_the_file_the_chain_names(
     assert f"epoch 1 file matches ({settled.epoch_file.as_uri()})" in out
     assert list(folder.iterdir()) == []  # no database, no data folder: nothing written
 
-    done = _cli(settled.stranger_env, folder, *args, "--json",
+    done = _cli(settled.stranger_env, folder, *args, "--json", "--ablate",
                 "--epoch-file", str(settled.epoch_file))  # fmt: skip
     result = json.loads(_ok(done))
     assert result["verdict"] == "identical" and result["wei"]["matches"]
+    ablated = {w["word"] for w in result["ablation"]["words"]} | set(result["ablation"]["skipped"])
+    assert ablated == set(result["shares"]["recorded_ppm"])  # --ablate from the chain's inputs
     assert result["publication"]["matches"] and result["publication"]["epoch"] == 1
     record = _record(_published(settled), settled.tokens[1])
     assert result["shares"]["recorded_ppm"] == {w["word"]: w["ppm"] for w in record["words"]}
