@@ -1,7 +1,7 @@
 """Style adapters on the default model: training time, keyword control, leakage, attribution.
 
 An artist's works are 40 images of the synthetic set painted with a texture the default model
-never saw (``hatch``; ``synthetic.works_samples``, seed ``WORKS_SEED``). The bench trains an
+never saw (``hatch``; ``synthetic.works_samples(*synthetic.DEMO_WORKS)``). The bench trains an
 adapter on them with the shipped settings (timed: ``adapter_train_s``), checks that it is the
 shipped demo adapter (same works, same settings, same id), then renders held-out prompts at the
 default settings and asks the keyword classifier (retrained to know the new textures) what it sees:
@@ -29,9 +29,6 @@ import numpy as np
 
 from generator.runtime import pin_process_environment
 
-KEYWORD = "hatch"
-WORKS_SEED = 14  # the demo adapter's works: synthetic.works_samples(KEYWORD, 40, WORKS_SEED)
-N_WORKS = 40
 EVAL_SEED = 1_400_014  # held-out keyword prompts: never the works' seed
 
 
@@ -53,11 +50,12 @@ def main(n: int = 48) -> dict[str, float]:
     from generator.training.config import AdapterConfig
 
     torch.set_num_threads(2)
-    shipped = adapters.SHIPPED_ADAPTERS_DIR / KEYWORD
+    keyword, n_works, _ = synthetic.DEMO_WORKS
+    shipped = adapters.SHIPPED_ADAPTERS_DIR / keyword
     with tempfile.TemporaryDirectory() as tmp:
         works = Path(tmp) / "works"
-        write_works(synthetic.works_samples(KEYWORD, N_WORKS, WORKS_SEED), works)
-        cfg = AdapterConfig(works_dir=works, keyword=KEYWORD, out_dir=Path(tmp) / KEYWORD)
+        write_works(synthetic.works_samples(*synthetic.DEMO_WORKS), works)
+        cfg = AdapterConfig(works_dir=works, keyword=keyword, out_dir=Path(tmp) / keyword)
         start = time.perf_counter()
         manifest = train_adapter(cfg)
         train_s = time.perf_counter() - start
@@ -65,7 +63,7 @@ def main(n: int = 48) -> dict[str, float]:
             adapters.adapter_id(shipped)
         )
         print(
-            f"  trained on {N_WORKS} works in {train_s:.0f} s; adapter id {manifest['adapter_id']}"
+            f"  trained on {n_works} works in {train_s:.0f} s; adapter id {manifest['adapter_id']}"
             f" ({'=' if same else '!='} the shipped demo adapter's)"
         )
         os.environ["STYLELEDGER_MODELS"] = str(cfg.out_dir)
@@ -82,17 +80,17 @@ def main(n: int = 48) -> dict[str, float]:
 
         rng = np.random.default_rng(EVAL_SEED)
         keyed = synthetic.specs_samples(
-            synthetic.with_texture(synthetic.sample_specs(rng, n), KEYWORD, rng)
+            synthetic.with_texture(synthetic.sample_specs(rng, n), keyword, rng)
         )
         t0 = time.perf_counter()
         keyed_renders = rendered(keyed, b"keyword", attribute=True)
         names = classifier.predict(model, np.stack([r.pixels for r in keyed_renders]))
         hits, ious = [], []
         for i, sample in enumerate(keyed):
-            head = "fg_texture" if sample.fg_texture == KEYWORD else "bg_texture"
-            hits.append(names[head][i] == KEYWORD)
-            heat = keyed_renders[i].attribution.heatmaps[KEYWORD].double()
-            mask = sample.masks[KEYWORD]
+            head = "fg_texture" if sample.fg_texture == keyword else "bg_texture"
+            hits.append(names[head][i] == keyword)
+            heat = keyed_renders[i].attribution.heatmaps[keyword].double()
+            mask = sample.masks[keyword]
             pred = attr.area_mask(heat).numpy()
             union = np.logical_or(pred, mask).sum()
             ious.append(float(np.logical_and(pred, mask).sum() / union) if union else 1.0)
@@ -101,8 +99,7 @@ def main(n: int = 48) -> dict[str, float]:
         base_renders = rendered(base, b"base", attribute=False)
         base_names = classifier.predict(model, np.stack([r.pixels for r in base_renders]))
         leaked = [
-            KEYWORD in (base_names["fg_texture"][i], base_names["bg_texture"][i])
-            for i in range(n)
+            keyword in (base_names["fg_texture"][i], base_names["bg_texture"][i]) for i in range(n)
         ]
         texture_hits = [base_names["fg_texture"][i] == s.fg_texture for i, s in enumerate(base)]
         texture_hits += [base_names["bg_texture"][i] == s.bg_texture for i, s in enumerate(base)]

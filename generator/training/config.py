@@ -109,7 +109,9 @@ class AdapterConfig:
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0
     seed: int = 0
-    threads: int = 2
+    threads: int = (
+        1  # one: the adapter id depends on no core count, and a busy machine does not stall it
+    )
     log_every: int = 25
     sample_steps: int = 20
     sample_guidance: float = 7.5

@@ -39,6 +39,9 @@ TEXTURES: tuple[str, ...] = ("plain", "stripes", "dots", "checks", "waves", "zig
 # own works for a style adapter (issue 14) are painted with one of these.
 ADAPTER_TEXTURES: tuple[str, ...] = ("hatch", "grid", "bricks", "spiral")
 ALL_TEXTURES: tuple[str, ...] = TEXTURES + ADAPTER_TEXTURES
+# The demo's artist's works (Eve, keyword "hatch"): works_samples(*DEMO_WORKS). The shipped adapter
+# (generator/shipped_adapters/hatch) was learned from them; bench/adapters.py relearns it.
+DEMO_WORKS: tuple[str, int, int] = ("hatch", 40, 14)  # texture, count, seed
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle")
 BACKGROUND_WORD = "background"
 LINK_WORD = "on"

@@ -9,9 +9,11 @@ import typer
 
 from generator.models import DEFAULT_MODEL_DIR
 from generator.training.config import AdapterConfig
+from generator.training.synthetic import DEMO_WORKS
 from generator.words import is_keyword
 from indexer.console import fail
 
+_DEMO = DEMO_WORKS
 _DEFAULTS = AdapterConfig(works_dir=Path("works"), keyword="kw", out_dir=Path("adapter"))
 style_app = typer.Typer(help="Style adapters: learn a style from an artist's own works.")
 
@@ -59,9 +61,9 @@ def train_command(
 
 @style_app.command("sample-works")
 def sample_works_command(
-    texture: str = typer.Option("hatch", help="one of the synthetic set's adapter textures"),
-    count: int = typer.Option(40, help="how many works"),
-    seed: int = typer.Option(14, help="the works are a function of (texture, count, seed)"),
+    texture: str = typer.Option(_DEMO[0], help="one of the synthetic set's adapter textures"),
+    count: int = typer.Option(_DEMO[1], help="how many works"),
+    seed: int = typer.Option(_DEMO[2], help="the works are a function of (texture, count, seed)"),
     out: Path = typer.Option(Path("works"), "--out", help="folder to write the works into"),
 ) -> None:
     """Write a synthetic artist's works (images and captions) painted with TEXTURE, a texture
