@@ -134,7 +134,10 @@ class RenderResult:
 
 # What the pixels and the shares depend on, as the render record names it (constraints.txt pins
 # them; tests/generator/test_environment.py holds the two together).
-CANONICAL_PACKAGES = ("torch", "numpy", "diffusers", "transformers", "tokenizers", "safetensors")
+CANONICAL_PACKAGES = (
+    *("torch", "numpy", "diffusers", "transformers", "tokenizers", "safetensors"),
+    "peft",  # a style adapter's LoRA is merged into the UNet by peft (generator.adapters)
+)
 
 
 def package_versions() -> dict[str, str]:
