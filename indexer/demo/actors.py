@@ -11,7 +11,7 @@ from web3 import Web3
 
 from indexer.chain.deployment import Deployment
 from indexer.chain.sender import TxSender
-from indexer.demo.types import LATECOMER, STYLES
+from indexer.demo.types import ADAPTER_STYLE, LATECOMER, STYLES
 from indexer.errors import DemoError
 
 
@@ -28,8 +28,11 @@ class Actor:
         return self.account.address
 
 
+CAST_SIZE = 11  # accounts the cast needs (derive_actors): the demo's anvil funds this many
+
+
 def derive_actors(mnemonic: str) -> list[Actor]:
-    """The cast, from ``mnemonic``'s first ten accounts (BIP-44 path m/44'/60'/0'/0/i)."""
+    """The cast, from ``mnemonic``'s first eleven accounts (BIP-44 path m/44'/60'/0'/0/i)."""
     Account.enable_unaudited_hdwallet_features()
     names = [
         ("Deployer", "deployer"),
@@ -37,6 +40,7 @@ def derive_actors(mnemonic: str) -> list[Actor]:
         (LATECOMER.name.split()[0], "latecomer"),
         ("Ava (prompt author)", "author"),
         *((f"Collector {i}", "collector") for i in range(1, 5)),
+        (ADAPTER_STYLE.name.split()[0], "adapter-artist"),  # last: the others keep their accounts
     ]
     actors = []
     for i, (name, role) in enumerate(names):

@@ -16,7 +16,7 @@ def demo_command(
     rpc_url: Annotated[
         str | None,
         typer.Option(
-            help="Run on this chain instead of starting anvil. The mnemonic's first ten accounts "
+            help="Run on this chain instead of starting anvil. The mnemonic's first eleven accounts "
             "must be funded; account 0 deploys (or, with --deployment, must be the settler)."
         ),
     ] = None,
@@ -68,7 +68,7 @@ def demo_command(
 
     By default it starts anvil (node_modules) on a free port, deploys with scripts/deploy.py and stops everything it started at the end (also on Ctrl-C or an error).
 
-    Another chain: --rpc-url URL --mnemonic "twelve words" (its first ten accounts funded; account 0 deploys, or with --deployment FILE must be the settler and platform).
+    Another chain: --rpc-url URL --mnemonic "twelve words" (its first eleven accounts funded; account 0 deploys, or with --deployment FILE must be the settler and platform).
 
     Another database: --database-url postgresql+psycopg://user:pw@host/db (an empty one).
 

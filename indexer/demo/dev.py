@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.chain.deployment import REPO_ROOT, load_deployment
+from indexer.demo.actors import CAST_SIZE
 from indexer.devchain.anvil import ANVIL_MNEMONIC, start_anvil
 from indexer.devchain.deploy import deploy_contracts
 from indexer.devchain.processes import Processes
@@ -93,7 +94,7 @@ def run_dev(options: DevOptions, say: Any = print) -> None:
     try:
         anvil = start_anvil(
             "--state", str(state / "anvil.json"), "--state-interval", "5",
-            port=options.chain_port, processes=processes,
+            port=options.chain_port, accounts=CAST_SIZE, processes=processes,
         )  # fmt: skip
         say(f"anvil at {anvil.url} (chain {anvil.w3.eth.chain_id}, state in {state}/anvil.json)")
         deployment_path = _prepare(options, anvil.url, anvil.w3, processes, say)

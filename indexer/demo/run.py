@@ -23,6 +23,7 @@ Accounts come from a mnemonic (anvil's by default): index 0 deploys (and, as dep
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from indexer.chain.connection import connect
 from indexer.chain.deployment import load_deployment
 from indexer.console import sigterm_as_interrupt
 from indexer.demo import story
-from indexer.demo.actors import DemoChain, derive_actors
+from indexer.demo.actors import CAST_SIZE, DemoChain, derive_actors
 from indexer.demo.context import StoryContext
 from indexer.demo.types import RUN_OUTPUTS, DemoOptions, DemoResult
 from indexer.devchain.anvil import start_anvil
@@ -153,7 +154,7 @@ def _run(options: DemoOptions, console: Any, processes: Processes) -> DemoResult
 
     with step("1. chain and contracts"):
         if options.rpc_url is None:
-            rpc_url = start_anvil(processes=processes).url
+            rpc_url = start_anvil(accounts=CAST_SIZE, processes=processes).url
             console.print(f"anvil listening at {rpc_url} (pid {processes.started[-1]})")
         else:
             rpc_url = options.rpc_url
@@ -199,5 +200,23 @@ def _run(options: DemoOptions, console: Any, processes: Processes) -> DemoResult
         model_dir=model_dir,
         result=result,
     )
-    story.tell(ctx, step)
+    with adapters_on_search_path(out_dir / "adapters"):
+        story.tell(ctx, step)
     return result
+
+
+@contextmanager
+def adapters_on_search_path(folder: Path) -> Iterator[None]:
+    """``folder`` (where the story puts an adapter it learns for a custom model) first on
+    ``STYLELEDGER_MODELS`` for the run, as the operator's own setting would put it."""
+    from generator.models import MODELS_ENV
+
+    before = os.environ.get(MODELS_ENV)
+    os.environ[MODELS_ENV] = os.pathsep.join(p for p in (str(folder), before) if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(MODELS_ENV, None)
+        else:
+            os.environ[MODELS_ENV] = before

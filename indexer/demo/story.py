@@ -23,6 +23,7 @@ from indexer.demo import report as demo_report
 from indexer.demo.actors import Actor
 from indexer.demo.context import StoryContext
 from indexer.demo.types import (
+    ADAPTER_STYLE,
     LATECOMER,
     OPT_OUT_STYLE,
     PROJECTS,
@@ -45,7 +46,7 @@ def tell(ctx: StoryContext, step: StepFn) -> None:
     start_balances = {a.address: w3.eth.get_balance(a.address, start_block) for a in ctx.actors}
     with step("2. artists register styles"):
         register_styles(ctx)
-    with step("3. the prompt author creates two projects"):
+    with step("3. the prompt author creates three projects (one with Eve's adapter)"):
         create_projects(ctx)
     with step("4. collectors mint (previews, seeds, an opt-out half-way)"):
         mint_tokens(ctx)
@@ -80,6 +81,7 @@ def register_styles(ctx: StoryContext) -> None:
             f"  style #{style_id} [bold]{plan.name}[/] by {artist.name} ({artist.address}): "
             f"keywords {', '.join(plan.keywords)}"
         )
+    register_adapter_style(ctx)
     latecomer = ctx.by_role("latecomer")[0]
     fn = registry.functions.registerStyle(
         LATECOMER.name, list(LATECOMER.keywords), latecomer.address, "ipfs://styleledger-demo/dee"
@@ -91,6 +93,68 @@ def register_styles(ctx: StoryContext) -> None:
         ctx.console.print(f"  [yellow]refused[/]: {ctx.result.refusal}")
         return
     raise DemoError(f"the registry accepted {LATECOMER.keywords}, which another style holds")
+
+
+def register_adapter_style(ctx: StoryContext) -> None:
+    """Eve opts her own works in: her style and its adapter (the shipped one, learned from her
+    works) registered in one transaction, with the root of her works' sha256."""
+    from generator import adapters
+
+    chain, registry = ctx.chain, ctx.chain.registry
+    eve = ctx.by_role("adapter-artist")[0]
+    folder = adapter_for_model(ctx)
+    manifest = adapters.AdapterManifest.read(folder)
+    adapter_id = adapters.adapter_id(folder)
+    works_root = manifest.raw["works"]["root"]
+    fn = registry.functions.registerStyleWithAdapter(
+        ADAPTER_STYLE.name, list(ADAPTER_STYLE.keywords), eve.address, "ipfs://styleledger-demo/eve",
+        bytes.fromhex(adapter_id), bytes.fromhex(works_root.removeprefix("0x")),
+        "ipfs://styleledger-demo/eve/works.json",
+    )  # fmt: skip
+    receipt = chain.send(eve, fn)
+    style_id = int(chain.events(registry, "StyleRegistered", receipt)[0]["args"]["styleId"])
+    ctx.result.styles.append(StyleOutcome(style_id, ADAPTER_STYLE, eve.address))
+    ctx.result.adapters[ADAPTER_STYLE.keywords[0]] = adapter_id
+    ctx.console.print(
+        f"  style #{style_id} [bold]{ADAPTER_STYLE.name}[/] by {eve.name} ({eve.address}): keyword "
+        f"{ADAPTER_STYLE.keywords[0]}, adapter {adapter_id[:12]}... learned from "
+        f"{manifest.raw['works']['count']} of her works (works root {works_root[:12]}...)"
+    )
+
+
+def adapter_for_model(ctx: StoryContext) -> Path:
+    """Eve's adapter folder for the demo's model: the shipped one (learned on the default model
+    from her works), else one learned now from the same works on this model, in
+    ``out_dir/adapters`` (the search path of this run's renders, ``STYLELEDGER_MODELS``)."""
+    from generator import adapters
+    from generator.models import model_id
+    from generator.training import synthetic
+    from generator.training.adapter import train_adapter, write_works
+    from generator.training.config import AdapterConfig
+    from indexer.styles.works import works_tree
+
+    keyword = ADAPTER_STYLE.keywords[0]
+    shipped = adapters.SHIPPED_ADAPTERS_DIR / keyword
+    if adapters.is_adapter_folder(shipped) and (
+        adapters.AdapterManifest.read(shipped).base_model_id == model_id(ctx.model_dir)
+    ):
+        return shipped
+    root = ctx.options.out_dir / "adapters"
+    works = root / "works"
+    write_works(synthetic.works_samples(*synthetic.DEMO_WORKS), works)
+    out = root / keyword
+    ctx.console.print(f"  learning Eve's adapter on this model ({ctx.options.adapter_steps} steps)")
+    tree = works_tree(_sha256s(works))
+    cfg = AdapterConfig(works_dir=works, keyword=keyword, out_dir=out, base_model=ctx.model_dir,
+                        steps=ctx.options.adapter_steps, progress=not ctx.options.quiet)  # fmt: skip
+    train_adapter(cfg, works_root=tree.root, works_dump=tree.dump())
+    return out
+
+
+def _sha256s(folder: Path) -> list[str]:
+    from generator.training.adapter import WORK_SUFFIXES, sha256_file
+
+    return [sha256_file(p) for p in sorted(folder.iterdir()) if p.suffix in WORK_SUFFIXES]
 
 
 def refusal_message(ctx: StoryContext, who: Actor, exc: TxReverted) -> str:
@@ -109,7 +173,9 @@ def refusal_message(ctx: StoryContext, who: Actor, exc: TxReverted) -> str:
 
 
 def _prompt_keywords() -> list[str]:
-    return [k for plan in STYLES for k in plan.keywords]
+    return [
+        k for plan in STYLES for k in plan.keywords
+    ]  # the adapter's keyword is new to the model
 
 
 def model_vocabulary(model_dir: Path) -> set[str]:
@@ -139,21 +205,20 @@ def create_projects(ctx: StoryContext) -> None:
         ctx.console.print(f"  [yellow]the model was not trained on the keywords {unknown}")
     settings = (steps, round(guidance * 100), side, side, "ddim")
     for plan in PROJECTS:
-        fn = core.functions.createProject(
-            plan.name,
-            plan.prompt,
-            bytes.fromhex(ctx.result.model_id),
-            settings,
-            plan.price,
-            1000,
-            plan.preview_mint,
-        )
+        fields = (plan.name, plan.prompt, bytes.fromhex(ctx.result.model_id), settings,
+                  plan.price, 1000, plan.preview_mint)  # fmt: skip
+        if plan.adapter_keywords:
+            ids = [bytes.fromhex(ctx.result.adapters[k]) for k in plan.adapter_keywords]
+            fn = core.functions.createProjectWithAdapters(*fields, ids)
+        else:
+            fn = core.functions.createProject(*fields)
         receipt = chain.send(author, fn)
         project_id = int(chain.events(core, "ProjectCreated", receipt)[0]["args"]["projectId"])
         ctx.result.projects.append((project_id, plan))
         ctx.console.print(
             f"  project #{project_id} [bold]{plan.name}[/] by {author.name}: {plan.prompt!r}, "
             f"{plan.price / 1e18:g} ETH, preview mint {'on' if plan.preview_mint else 'off'}"
+            + (f", adapters {', '.join(plan.adapter_keywords)}" if plan.adapter_keywords else "")
         )
     ctx.console.print(
         f"  model {ctx.result.model_id[:16]}... ({ctx.model_dir}), {steps} steps, "

@@ -14,7 +14,7 @@ DEFAULT_OUT_DIR = REPO_ROOT / "out" / "demo"
 MNEMONIC_ENV = "STYLELEDGER_DEMO_MNEMONIC"
 
 # What the demo writes under its output folder; removed (only these) at the start of a run.
-RUN_OUTPUTS = ("data", "images", "previews", "deployments", "demo.sqlite", "index.html")
+RUN_OUTPUTS = ("data", "images", "previews", "deployments", "demo.sqlite", "index.html", "adapters")
 
 # ───────────────────────────────────────────── the cast ───────────────────────────────────────────
 
@@ -31,6 +31,7 @@ class ProjectPlan:
     prompt: str
     price: int
     preview_mint: bool
+    adapter_keywords: tuple[str, ...] = ()  # renders with these artists' style adapters
 
 
 # Words of the default model's synthetic style set (generator/synthetic.py: colours, textures,
@@ -41,10 +42,15 @@ STYLES = (
     StylePlan("Cy Colour", ("red", "yellow")),
 )
 LATECOMER = StylePlan("Dee Copycat", ("zigzag", "checks"))  # "checks" is Ada's: refused
+# Eve opts her own works in: the style adapter learned from them ships in
+# generator/shipped_adapters/hatch (`styleledger style sample-works` makes her works, `style train`
+# reproduces its id), and she registers her style with it in one transaction.
+ADAPTER_STYLE = StylePlan("Eve Hatch", ("hatch",))
 PROJECTS = (
     ProjectPlan("Circles", "red stripes circle on blue dots background", 10**16, False),
     ProjectPlan("Squares (preview mint)", "yellow checks square on purple waves background",
                 2 * 10**16, True),
+    ProjectPlan("Hatched", "orange plain circle on blue hatch background", 10**16, False, ("hatch",)),
 )  # fmt: skip
 OPT_OUT_STYLE = 2  # Bo opts out half-way
 
@@ -68,6 +74,8 @@ class DemoOptions:
     steps: int | None = None  # None: the model's own default
     size: int | None = None  # None: the model's own default
     verify_tokens: int = 2
+    # Eve's adapter steps when the model is not the one the shipped adapter was learned on
+    adapter_steps: int = 500
     quiet: bool = False
     # where the epoch's file is published (the root names it): the service the demo suggests
     public_url: str = "http://127.0.0.1:8000"
@@ -93,14 +101,14 @@ class MintPlan:
 
 
 def mint_schedule(mints: int, seeded: int) -> list[MintPlan]:
-    """``mints`` mints over both projects and all collectors; the seeded ones (on the preview
-    project) come after the half-way opt-out, the plain ones alternate projects."""
+    """``mints`` mints over the projects and all collectors; the seeded ones (on the preview
+    project) come after the half-way opt-out, the plain ones take the projects in turn."""
     half = mints // 2
     plan: list[MintPlan] = []
     for n in range(mints):
         after = n >= half
         is_seeded = after and n - half < seeded
-        project = 1 if is_seeded else n % 2
+        project = 1 if is_seeded else n % len(PROJECTS)
         plan.append(MintPlan(n + 1, project, n % 4, is_seeded))
     return plan
 
@@ -174,6 +182,7 @@ class DemoResult:
     actors: dict[str, tuple[str, str]]  # address -> (name, role)
     styles: list[StyleOutcome] = field(default_factory=list)
     refusal: str = ""
+    adapters: dict[str, str] = field(default_factory=dict)  # keyword -> adapter id (64 hex)
     projects: list[tuple[int, ProjectPlan]] = field(default_factory=list)
     previews: list[Preview] = field(default_factory=list)
     mints: list[MintOutcome] = field(default_factory=list)

@@ -76,10 +76,11 @@ def demo(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     options = DemoOptions(
         out_dir=tmp_path_factory.mktemp("demo"),
         model_dir=model_dir,
-        mints=4,
+        mints=6,  # three projects, the seeded mint after the opt-out
         seeded_mints=1,
         preview_seeds=2,
         steps=4,
+        adapter_steps=3,
         quiet=True,
     )
     return run_demo(options), options
@@ -89,7 +90,7 @@ def test_the_schedule_has_seeded_mints_after_the_opt_out() -> None:
     plan = mint_schedule(12, 3)
     assert len(plan) == 12 and sum(p.seeded for p in plan) == 3
     assert all(p.number > 6 and p.project == 1 for p in plan if p.seeded)
-    assert {p.project for p in plan} == {0, 1} and len({p.collector for p in plan}) == 4
+    assert {p.project for p in plan} == {0, 1, 2} and len({p.collector for p in plan}) == 4
 
 
 def test_payees_wei_add_up_to_what_collectors_paid(demo) -> None:
@@ -133,7 +134,7 @@ def test_claims_equal_entitlements_and_balances_reconcile(demo) -> None:
 
 def test_the_story_happened(demo) -> None:
     result, options = demo
-    assert len(result.styles) == 3 and len(result.projects) == 2
+    assert len(result.styles) == 4 and len(result.projects) == 3
     assert "'checks'" in result.refusal and "style #1" in result.refusal
     assert "StyleRegistryKeywordTaken" in result.refusal
     opted = result.styles[1]
@@ -144,6 +145,21 @@ def test_the_story_happened(demo) -> None:
         chosen = [p for p in result.previews if p.chosen and p.collector == m.collector]
         assert [p.token_hash for p in chosen] == [m.token_hash]
     assert len(result.previews) == options.seeded_mints * options.preview_seeds
+
+
+def test_eve_opts_her_works_in_and_is_paid(demo) -> None:
+    """The fourth artist registers her style with the adapter learned from her works (here
+    relearned on the test's tiny model) in one transaction; the project pinning it pays her."""
+    result, _ = demo
+    eve = next(s for s in result.styles if s.plan.name == "Eve Hatch")
+    adapter_id = result.adapters["hatch"]
+    (hatched_id, plan), = [(i, p) for i, p in result.projects if p.adapter_keywords]
+    assert plan.adapter_keywords == ("hatch",)
+    minted = [m for m in result.mints if m.project_id == hatched_id]
+    assert minted, "the schedule mints the adapter's project"
+    row = next(r for r in result.payouts if r.address == eve.owner)
+    assert row.earned > 0 and "artist" in row.role
+    assert len(adapter_id) == 64
 
 
 def test_two_tokens_reverify_from_chain_data(demo) -> None:
