@@ -153,7 +153,7 @@ def test_eve_opts_her_works_in_and_is_paid(demo) -> None:
     result, _ = demo
     eve = next(s for s in result.styles if s.plan.name == "Eve Hatch")
     adapter_id = result.adapters["hatch"]
-    (hatched_id, plan), = [(i, p) for i, p in result.projects if p.adapter_keywords]
+    ((hatched_id, plan),) = [(i, p) for i, p in result.projects if p.adapter_keywords]
     assert plan.adapter_keywords == ("hatch",)
     minted = [m for m in result.mints if m.project_id == hatched_id]
     assert minted, "the schedule mints the adapter's project"
