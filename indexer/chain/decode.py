@@ -7,9 +7,9 @@ addresses checksummed, bytes as 0x hex, tuples as dicts keyed by component names
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -105,18 +105,27 @@ def _converter(abi_input: dict[str, Any]) -> Converter:
     return _identity
 
 
+@lru_cache(maxsize=16_384)
+def _address_word(word: str) -> str:
+    return checksum("0x" + word[24:])
+
+
 def _word_converter(type_str: str) -> Converter | None:
-    """Decode a static elementary ABI value straight from its 64 hex digits (no eth_abi)."""
+    """Decode a static elementary ABI value straight from its 64 hex digits (no eth_abi).
+
+    The common ones (uint, address, bytes32) are C callables: no Python frame per value."""
     if _is_dynamic(type_str):  # arrays and tuples take eth_abi
         return None
     if type_str.startswith("uint"):
-        return lambda word: int(word, 16)
+        return partial(int, base=16)
     if type_str.startswith("int"):
         return lambda word: (lambda v: v - (1 << 256) if v >> 255 else v)(int(word, 16))
     if type_str == "address":
-        return lambda word: checksum("0x" + word[24:])
+        return _address_word
     if type_str == "bool":
         return lambda word: int(word, 16) != 0
+    if type_str == "bytes32":
+        return "0x".__add__
     if type_str.startswith("bytes") and type_str != "bytes":
         size = int(type_str[5:])
         return lambda word: "0x" + word[: 2 * size]
@@ -224,25 +233,38 @@ class LogDecoder:
 
     def decode(self, log: dict[str, Any]) -> DecodedLog:
         """Decode one ``eth_getLogs`` entry (hex strings, as the node sent them)."""
-        address = log["address"].lower()
-        topics = [t.lower() for t in log["topics"]]
-        data = log["data"]
-        spec = self._specs.get((address, topics[0])) if topics else None
-        if spec is not None and len(topics) != len(spec.indexed) + 1:
-            spec = None  # same signature, other indexing: not this event
-        return DecodedLog(
-            block_number=int(log["blockNumber"], 16),
-            block_hash=log["blockHash"].lower(),
-            tx_hash=log["transactionHash"].lower(),
-            tx_index=int(log["transactionIndex"], 16),
-            log_index=int(log["logIndex"], 16),
-            address=checksum(address),
-            contract=self._contracts.get(address, ""),
-            event=spec.name if spec is not None else "",
-            topics=topics,
-            data=data,
-            spec=spec,
-        )
+        return self.decode_all([log])[0]
+
+    def decode_all(self, logs: Iterable[dict[str, Any]]) -> list[DecodedLog]:
+        """Decode ``eth_getLogs`` entries, in their order (the sync's hot loop)."""
+        specs, contracts, lower = self._specs, self._contracts, str.lower
+        checksummed: dict[str, str] = {}
+        decoded = []
+        for log in logs:
+            address = lower(log["address"])
+            topics = list(map(lower, log["topics"]))
+            spec = specs.get((address, topics[0])) if topics else None
+            if spec is not None and len(topics) != len(spec.indexed) + 1:
+                spec = None  # same signature, other indexing: not this event
+            mixed_case = checksummed.get(address)
+            if mixed_case is None:
+                mixed_case = checksummed[address] = checksum(address)
+            decoded.append(
+                DecodedLog(  # positional: keyword arguments make this ~1.5x slower
+                    int(log["blockNumber"], 16),
+                    lower(log["blockHash"]),
+                    lower(log["transactionHash"]),
+                    int(log["transactionIndex"], 16),
+                    int(log["logIndex"], 16),
+                    mixed_case,
+                    contracts.get(address, ""),
+                    "" if spec is None else spec.name,
+                    topics,
+                    log["data"],
+                    spec,
+                )
+            )
+        return decoded
 
     def decode_row(self, row: Any) -> DecodedLog:
         """Decode a stored ``raw_logs`` row again (the same result as when it was synced)."""

@@ -8,7 +8,7 @@ it, JSON as text) and the rows go to the driver's ``executemany`` as tuples.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -36,34 +36,40 @@ def _converter(column_type: Any, dialect: str) -> Convert | None:
     return None
 
 
-def _converted(row: Sequence[Any], convert: list[tuple[int, Convert]]) -> tuple[Any, ...]:
-    values = list(row)
-    for i, c in convert:
-        values[i] = c(values[i])
-    return tuple(values)  # SQLAlchemy hands the driver tuples only
-
-
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys, values as the ORM takes them) into ``table``."""
     if rows:
         names = list(rows[0])
-        pick = itemgetter(*names)
-        values = [pick(row) for row in rows] if len(names) > 1 else [(pick(r),) for r in rows]
-        bulk_insert_rows(session, table, names, values)
+        _insert(session, table, names, [map(itemgetter(name), rows) for name in names])
 
 
 def bulk_insert_rows(
     session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """INSERT tuples of values for the columns ``names`` into ``table``."""
-    if not rows:
-        return
+    if rows:
+        _insert(session, table, names, None, rows)
+
+
+def _insert(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    columns: list[Iterable[Any]] | None,
+    rows: Sequence[Sequence[Any]] = (),
+) -> None:
+    """The INSERT itself, from ``columns`` (iterables of one column's values) or ``rows``. Values
+    are converted column by column (``map``: no Python loop per row) and the driver gets tuples,
+    the only rows SQLAlchemy hands it as they are."""
     conn = session.connection()
     dialect = conn.dialect.name
-    converters = [_converter(table.c[name].type, dialect) for name in names]
+    convert = [(i, c) for i, n in enumerate(names) if (c := _converter(table.c[n].type, dialect))]
+    if columns is None and convert:
+        columns = list(zip(*rows, strict=True))  # type: ignore[arg-type]
+    if columns is not None:
+        for i, c in convert:
+            columns[i] = map(c, columns[i])
+        rows = list(zip(*columns, strict=True))
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-    convert = [(i, c) for i, c in enumerate(converters) if c is not None]
-    if convert:
-        rows = [_converted(row, convert) for row in rows]
     conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]

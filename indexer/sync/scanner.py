@@ -6,30 +6,39 @@ The loop (:meth:`Syncer.step`):
    stored hashes are walked down (one batched request) to the newest block still on the chain,
    the *ancestor*; everything written after it is rolled back (:func:`rollback_to`) and the
    cursor moves back to ``ancestor + 1``.
-2. **Read a chunk** ``[start, end]``: one ``eth_getLogs`` over the three contracts' addresses
-   and, alongside it (a second thread), a sample of the chunk's block headers within
-   ``reorg_window`` of the head (``end``, ``end - 1``, ``end - 2``, ``end - 4``... and the first;
-   one batched request; older blocks are taken as final), checked to link to each other, to the
-   stored parent and to the logs' block hashes; then ``end``'s hash again. Blocks with logs keep
+2. **Read a chunk** ``[start, end]`` in *pieces*: as many block ranges as the logs expected at
+   the density seen so far call for (:meth:`Syncer._pieces`; a first chunk, of unknown density,
+   in ``_MAX_PIECES``). A reader thread reads the pieces in order, up to ``_READ_AHEAD`` ahead
+   of the one being written, so the node works on the next piece while this one is written.
+   Each piece ``[lo, hi]`` is read as a whole chunk once was: one ``eth_getLogs`` over the three
+   contracts' addresses and, alongside it (a second thread), a sample of the piece's block
+   headers within ``reorg_window`` of the head (``hi``, ``hi - 1``, ``hi - 2``, ``hi - 4``...
+   and the first; one batched request; older blocks are taken as final), checked to link to
+   each other and to the logs' block hashes; then ``hi``'s hash again. Blocks with logs keep
    their hashes too. If anything moved in between, nothing is written and the loop goes
    round (the reorg check then sees what happened).
-3. **Write the chunk in one transaction**: the cursor advanced by compare-and-swap (a second
-   indexer on the same database cannot double-apply), block hashes, raw logs, projections,
-   hooks. ``kill -9`` anywhere leaves either the whole chunk or none of it.
+3. **Write the chunk in one transaction**, each piece as it arrives: the cursor advanced by
+   compare-and-swap (a second indexer on the same database cannot double-apply), each piece's
+   first block checked to link to the stored hash below it (or to the piece before), block
+   hashes, raw logs, projections; then hooks. ``kill -9`` anywhere leaves either the whole
+   chunk or none of it.
 
-Chunks start at ``chunk_size`` blocks, double after each success up to ``max_chunk_size`` and
-halve when the provider refuses the range (too many results, range too large, timeouts).
+Chunks start at ``chunk_size`` blocks, double after each success up to ``max_chunk_size`` and,
+when the provider refuses a range (too many results, range too large, timeouts), drop to half
+the refused range.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import math
+import queue
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +76,11 @@ _RANGE_ERROR = re.compile(
 _CEILING_CHUNKS = 32
 # Consecutive chunk reads that saw the chain move before the sync gives up.
 _MAX_MOVED = 100
+# A chunk is read in pieces of about this many logs (at the density of the chunks before it),
+# at most _MAX_PIECES; pieces are read up to _READ_AHEAD ahead of the one being written.
+_PIECE_LOGS = 4_000
+_MAX_PIECES = 8
+_READ_AHEAD = 2
 
 LogSource = Callable[[int, int, Sequence[str]], list[dict[str, Any]]]
 # Called in the chunk's transaction after its projections, with the chunk's decoded logs.
@@ -126,6 +140,68 @@ class _Header:
     parent_hash: str | None
 
 
+@dataclass
+class _Read:
+    """A piece as read: its block hashes, its logs, and the parent hash its first block must link
+    to (the hash stored or read below it; None where that block is older than the reorg window)."""
+
+    headers: dict[int, _Header]
+    logs: list[dict[str, Any]]
+    parent_hash: str | None
+
+
+# a piece, and its read or what reading it raised
+_Outcome = tuple[tuple[int, int], _Read | None, BaseException | None]
+
+
+class _ReadAhead:
+    """Reads ``pieces`` in order on ``pool``'s thread, at most ``ahead`` of the one taken last.
+
+    Iterating yields ``(piece, read)`` in order and raises what a read raised, where it
+    happened; the first failure ends the reading (no request follows a refused one).
+    :meth:`close` stops it and waits for a read in flight.
+    """
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        read: Callable[[int, int], _Read],
+        pieces: Sequence[tuple[int, int]],
+        ahead: int,
+    ) -> None:
+        self._read, self._pieces = read, pieces
+        self._results: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+        self._slots = threading.Semaphore(ahead)
+        self._stopped = False
+        self.piece = pieces[0]  # the piece taken last (or failed)
+        self._done = pool.submit(self._run)
+
+    def _run(self) -> None:
+        for piece in self._pieces:
+            self._slots.acquire()
+            if self._stopped:
+                return
+            try:
+                self._results.put((piece, self._read(*piece), None))
+            except BaseException as exc:  # handed to the writing thread, raised there
+                self._results.put((piece, None, exc))
+                return
+
+    def __iter__(self) -> Iterator[tuple[tuple[int, int], _Read]]:
+        for _ in self._pieces:
+            self.piece, read, error = self._results.get()
+            self._slots.release()
+            if error is not None:
+                raise error
+            assert read is not None
+            yield self.piece, read
+
+    def close(self) -> None:
+        self._stopped = True
+        self._slots.release()  # a reader waiting for a slot wakes up and stops
+        wait([self._done])
+
+
 def _sample(low: int, end: int) -> list[int]:
     """Blocks whose hashes a chunk keeps: ``low``, ``end`` and ``end - 2**k`` down to ``low``.
 
@@ -176,7 +252,9 @@ class Syncer:
         self.progress: SyncProgress | None = None
         self._ceiling, self._ceiling_left = self.max_chunk_size, 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headers")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs")
         self._moved = 0  # chunks read in a row while the chain moved under them
+        self._density: float | None = None  # logs per block in the chunk written last
 
     # ── public ──
 
@@ -209,7 +287,7 @@ class Syncer:
             stop.wait(poll_interval)
 
     def step(self, until: int | None = None) -> bool:
-        """One reorg check and one chunk. False when caught up (nothing left to do now)."""
+        """One reorg check and one chunk (its pieces). False when caught up (nothing to do now)."""
         if self.progress is None:
             self._start()
         progress = self.progress
@@ -228,10 +306,13 @@ class Syncer:
             self._notify()
             return False
         end = min(target, start + self.chunk_size - 1)
+        pieces = self._pieces(start, end)
+        reads = _ReadAhead(
+            self._reader, lambda lo, hi: self._read_chunk(lo, hi, head), pieces, _READ_AHEAD
+        )
         try:
             with _gc_paused():  # a chunk's objects are acyclic: GC passes over them are waste
-                headers, raw_logs = self._read_chunk(start, end, head)
-                self._write_chunk(start, end, head, headers, raw_logs)
+                logs = self._write_chunk(start, end, head, reads)
         except (_ChainMoved, _CursorMoved):
             self._moved += 1
             if self._moved > _MAX_MOVED:
@@ -243,22 +324,36 @@ class Syncer:
             time.sleep(min(0.05 * self._moved, 2.0))
             return True
         except (RPCError, requests.Timeout) as exc:
-            if not is_range_error(exc) or end == start:
+            lo, hi = reads.piece
+            if not is_range_error(exc) or hi == lo:
                 raise
-            size = end - start + 1
+            size = hi - lo + 1
             self.chunk_size = max(1, size // 2)
             # don't grow straight back into the wall: stay below the refused size for a while
             self._ceiling, self._ceiling_left = size - 1, _CEILING_CHUNKS
             log.info("getLogs refused %d blocks (%s): chunk now %d", size, exc, self.chunk_size)
             return True
         self._moved = 0
+        self._density = logs / (end - start + 1)
         self._grow()
         progress.next_block = end + 1
         progress.chunks += 1
-        progress.logs += len(raw_logs)
+        progress.logs += logs
         progress.chunk_size = self.chunk_size
         self._notify()
         return True
+
+    def _pieces(self, start: int, end: int) -> list[tuple[int, int]]:
+        """``[start, end]`` cut into equal block ranges of about _PIECE_LOGS logs each at the
+        density written last (_MAX_PIECES of them while none is known), one per block at most."""
+        blocks = end - start + 1
+        if self._density is None:
+            count = _MAX_PIECES
+        else:
+            count = math.ceil(self._density * blocks / _PIECE_LOGS)
+        count = max(1, min(count, _MAX_PIECES, blocks))
+        size = -(-blocks // count)
+        return [(lo, min(end, lo + size - 1)) for lo in range(start, end + 1, size)]
 
     def _grow(self) -> None:
         if self._ceiling_left > 0:
@@ -349,9 +444,9 @@ class Syncer:
             )
         return result
 
-    def _read_chunk(
-        self, start: int, end: int, head: int
-    ) -> tuple[dict[int, _Header], list[dict[str, Any]]]:
+    def _read_chunk(self, start: int, end: int, head: int) -> _Read:
+        """The logs of ``[start, end]`` and the block hashes that vouch for them (on the reader
+        thread: no database here)."""
         low = min(end, max(start, head - self.reorg_window + 1))
         numbers = _sample(low, end)
         # the headers travel while getLogs runs; `end` is asked for again after both
@@ -366,11 +461,6 @@ class Syncer:
         for n in numbers:
             if n - 1 in headers and headers[n].parent_hash != headers[n - 1].hash:
                 raise _ChainMoved
-        if low == start:
-            with self.session_factory() as session:
-                parent = session.get(ChainBlock, start - 1)
-                if parent is not None and parent.hash != headers[start].parent_hash:
-                    raise _ChainMoved
         again = self._headers([end])[end]
         if again is None or again.hash != headers[end].hash:
             raise _ChainMoved
@@ -384,47 +474,66 @@ class Syncer:
                     headers[number] = _Header(number, block_hash, None)
             elif known.hash != block_hash:
                 raise _ChainMoved
-        return headers, raw_logs
+        return _Read(headers, raw_logs, headers[start].parent_hash if low == start else None)
 
     # ── writes ──
 
-    def _write_chunk(
-        self,
-        start: int,
-        end: int,
-        head: int,
-        headers: dict[int, _Header],
-        raw_logs: list[dict[str, Any]],
-    ) -> None:
-        decode = self.decoder.decode
-        decoded = [decode(entry) for entry in raw_logs]
-        order = [(d.block_number, d.log_index) for d in decoded]
-        if order != sorted(order):  # nodes answer in chain order; be sure anyway
-            decoded.sort(key=lambda d: (d.block_number, d.log_index))
+    def _write_chunk(self, start: int, end: int, head: int, reads: _ReadAhead) -> int:
+        """Write the chunk ``[start, end]`` in one transaction, each piece as soon as it is read
+        (the transaction begins with the first); the number of logs written. The reading stops
+        on the way out."""
+        try:
+            return self._write_pieces(start, end, head, reads)
+        finally:
+            reads.close()
+
+    def _write_pieces(self, start: int, end: int, head: int, reads: _ReadAhead) -> int:
+        chunk: list[DecodedLog] = []
+        below: dict[int, _Header] | None = None  # the block hashes of the piece written last
         with self.session_factory() as session, session.begin():
-            moved = session.execute(
-                update(SyncCursor)
-                .where(SyncCursor.chain_id == self.chain_id, SyncCursor.next_block == start)
-                .values(next_block=end + 1, head_block=head)
-            )
-            if moved.rowcount != 1:
-                raise _CursorMoved
-            if headers:
-                session.execute(
-                    ChainBlock.__table__.insert(),
-                    [
-                        {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash}
-                        for h in headers.values()
-                    ],
-                )
-            if decoded:
-                bulk_insert_rows(
-                    session, RawLog.__table__, _RAW_COLUMNS, [_raw_row(d) for d in decoded]
-                )
-                Projector(session, self.deployment).apply(decoded)
+            projector = Projector(session, self.deployment)
+            for (lo, _hi), read in reads:
+                if below is None:
+                    self._advance_cursor(session, start, end, head)
+                    linked = session.get(ChainBlock, lo - 1)
+                    parent = None if linked is None else linked.hash
+                else:
+                    parent = below[lo - 1].hash  # every piece keeps its last block's hash
+                if read.parent_hash is not None and parent not in (None, read.parent_hash):
+                    raise _ChainMoved
+                below = read.headers
+                decoded = self.decoder.decode_all(read.logs)
+                order = [(d.block_number, d.log_index) for d in decoded]
+                if order != sorted(order):  # nodes answer in chain order; be sure anyway
+                    decoded.sort(key=lambda d: (d.block_number, d.log_index))
+                if read.headers:
+                    session.execute(
+                        ChainBlock.__table__.insert(),
+                        [
+                            {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash}
+                            for h in read.headers.values()
+                        ],
+                    )
+                if decoded:
+                    rows = [_raw_row(d) for d in decoded]
+                    bulk_insert_rows(session, RawLog.__table__, _RAW_COLUMNS, rows)
+                    projector.apply(decoded)
+                    chunk.extend(decoded)
             for hook in self.chunk_hooks:
-                hook(session, decoded)
+                hook(session, chunk)
             session.execute(delete(ChainBlock).where(ChainBlock.number < end - self.reorg_window))
+        return len(chunk)
+
+    def _advance_cursor(self, session: Session, start: int, end: int, head: int) -> None:
+        """Move the cursor from ``start`` to ``end + 1`` (compare-and-swap: _CursorMoved if
+        another indexer moved it first)."""
+        moved = session.execute(
+            update(SyncCursor)
+            .where(SyncCursor.chain_id == self.chain_id, SyncCursor.next_block == start)
+            .values(next_block=end + 1, head_block=head)
+        )
+        if moved.rowcount != 1:
+            raise _CursorMoved
 
     # ── reorgs ──
 
@@ -487,14 +596,11 @@ _RAW_COLUMNS = (
 
 
 def _raw_row(d: DecodedLog) -> tuple[Any, ...]:
-    topics = d.topics
-    n = len(topics)
+    topics = d.topics  # at most four: topic0..topic3, None where missing
     return (
         d.block_number, d.block_hash, d.tx_hash, d.tx_index, d.log_index, d.address, d.contract,
-        d.event,
-        topics[0] if n > 0 else None,
-        topics[1] if n > 1 else None,
-        topics[2] if n > 2 else None,
-        topics[3] if n > 3 else None,
-        d.data,
+        d.event, *topics, *_NO_TOPICS[len(topics):], d.data,
     )  # fmt: skip
+
+
+_NO_TOPICS = (None, None, None, None)

@@ -98,33 +98,66 @@ def test_unknown_topic_is_kept_undecoded():
     assert (decoded.event, decoded.args, decoded.contract) == ("", None, "ArtCore")
 
 
-ARRAYS = {
-    "type": "event",
-    "name": "Arrays",
-    "anonymous": False,
-    "inputs": [
-        {"name": "projectId", "type": "uint256", "indexed": True},
-        {"name": "adapters", "type": "bytes32[]", "indexed": False},
-        {"name": "pair", "type": "uint64[2]", "indexed": False},
-        {"name": "owners", "type": "address[]", "indexed": False},
-    ],
-}
+def event(name: str, *inputs: tuple[str, str, bool]) -> dict:
+    return {
+        "type": "event",
+        "name": name,
+        "anonymous": False,
+        "inputs": [{"name": n, "type": t, "indexed": i} for n, t, i in inputs],
+    }
+
+
+def core_decoder(*events: dict) -> LogDecoder:
+    """A decoder of ArtCore at ADDRESS emitting ``events``."""
+    core = ContractInfo("ArtCore", to_checksum_address(ADDRESS), list(events))
+    return LogDecoder(Deployment(Path("x.json"), 1, 0, {"ArtCore": core}, {}, 1000, 0, {}))
+
+
+ARRAYS = event(
+    "Arrays",
+    ("projectId", "uint256", True),
+    ("adapters", "bytes32[]", False),
+    ("pair", "uint64[2]", False),
+    ("owners", "address[]", False),
+)
+WORDS = event(
+    "Words",
+    ("who", "address", True),
+    ("id", "bytes32", True),
+    ("root", "bytes32", False),
+    ("amount", "uint256", False),
+    ("to", "address", False),
+)
 
 
 def test_arrays_of_static_types_take_eth_abi():
     """bytes32[] once broke the decoder's set-up (its fast path read "32[]" as a size)."""
-    d = LogDecoder(
-        Deployment(
-            Path("x.json"), 1, 0,
-            {"ArtCore": ContractInfo("ArtCore", to_checksum_address(ADDRESS), [ARRAYS])},
-            {}, 1000, 0, {},
-        )
-    )  # fmt: skip
     adapters, owner = [b"\x01" * 32, b"\xfe" * 32], to_checksum_address("0x" + "ab" * 20)
     data = encode(["bytes32[]", "uint64[2]", "address[]"], [adapters, (7, 2**64 - 1), [owner]])
-    decoded = d.decode(raw_log(ARRAYS, [encode(["uint256"], [5])], data))
+    decoded = core_decoder(ARRAYS).decode(raw_log(ARRAYS, [encode(["uint256"], [5])], data))
     assert (decoded.event, decoded.args) == (
         "Arrays",
         {"projectId": 5, "adapters": ["0x" + "01" * 32, "0x" + "fe" * 32],
          "pair": [7, 2**64 - 1], "owners": [owner]},
     )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    who=st.binary(min_size=20, max_size=20),
+    id_=st.binary(min_size=32, max_size=32),
+    root=st.binary(min_size=32, max_size=32),
+    amount=st.integers(0, 2**256 - 1),
+    to=st.binary(min_size=20, max_size=20),
+)
+def test_word_fast_path_equals_eth_abi(who, id_, root, amount, to):
+    """uint, address and bytes32 (the Mint's types), as eth_abi decodes them."""
+    d = core_decoder(WORDS)
+    topic0 = "0x" + event_abi_to_log_topic(WORDS).hex()
+    assert d._specs[(ADDRESS, topic0)].fast_data is not None  # not eth_abi's path
+    topics = [encode(["address"], [who]), encode(["bytes32"], [id_])]
+    data = encode(["bytes32", "uint256", "address"], [root, amount, to])
+    assert d.decode(raw_log(WORDS, topics, data)).args == {
+        "who": to_checksum_address(who), "id": "0x" + id_.hex(), "root": "0x" + root.hex(),
+        "amount": amount, "to": to_checksum_address(to),
+    }  # fmt: skip

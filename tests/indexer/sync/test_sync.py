@@ -3,6 +3,7 @@ reorgs (also under a running sync), adaptive chunks; each on SQLite and PostgreS
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -361,8 +362,10 @@ def test_adaptive_chunks_shrink_and_grow(
     syncer.log_source = capped
     progress = syncer.run_once()
     assert progress.caught_up and progress.logs == 13
-    # refused 53, 26, 13, 6 blocks; then 3, and no more than 5 from then on
-    assert ranges[:6] == [53, 26, 13, 6, 3, 5] and max(ranges[4:]) == 5
+    # the first chunk (53 blocks, no density known yet) is read in 8 pieces: the first, 7 blocks,
+    # is refused, and none after it is asked for; then 3 blocks (in pieces of 1), 6 refused, 3,
+    # and no more than 5 from then on
+    assert ranges[:7] == [7, 1, 1, 1, 6, 3, 5] and max(ranges[5:]) == 5
     with Session(db_engine) as s:
         assert len(s.scalars(select(Token)).all()) == 12
 
@@ -377,6 +380,91 @@ def test_other_rpc_errors_propagate(anvil: Anvil, emitters: EmitterDeployment, d
     anvil.mine(3)
     with pytest.raises(RPCError, match="disk on fire"):
         syncer.run_once()
+
+
+def project_and_mints(em: EmitterDeployment, mints: int, to: str = D) -> None:
+    em.core.emit(
+        "ProjectCreated", projectId=1, author=C, name="P", prompt="p", modelId=MODEL,
+        settings=SETTINGS, price=PRICE, maxSupply=10**6, previewMint=False,
+    )  # fmt: skip
+    for i in range(mints):
+        mint(em, 1_000_000 + i, to=to)
+
+
+@pytest.mark.parametrize("moment", ["between reads", "during a read"])
+def test_reorg_while_a_piece_is_read_ahead(
+    anvil: Anvil, emitters: EmitterDeployment, db_engine: Engine, tmp_path: Path, moment: str
+):
+    """The chain forks under a chunk whose first two pieces are read (and written, uncommitted)
+    while the third is read ahead: nothing of the orphaned branch is committed, the chunk is
+    read again from the new chain and the result is a fresh sync's. Between reads the third
+    piece is a consistent read of the new chain that only its link to the second one betrays;
+    during its getLogs its own header checks do."""
+    em = emitters
+    first = json.loads(em.path.read_text())["deployBlock"]
+    snapshot = anvil.rpc("evm_snapshot")  # the fork: below every piece
+    project_and_mints(em, 20)  # 21 blocks: the first chunk (no density known) in 8 pieces
+    syncer = make_syncer(anvil, em.path, db_engine)
+    real_read, real_source = syncer._read_chunk, syncer.log_source
+    ranges: list[tuple[int, int]] = []
+
+    def fork_at_third_piece(lo: int, hi: int) -> None:
+        ranges.append((lo, hi))
+        if len(ranges) == 3:
+            assert anvil.rpc("evm_revert", snapshot)
+            project_and_mints(em, 22, to=B)
+
+    def read(lo: int, hi: int, head: int) -> Any:
+        if moment == "between reads":
+            fork_at_third_piece(lo, hi)
+        return real_read(lo, hi, head)
+
+    def source(lo: int, hi: int, addresses: Any) -> list[dict[str, Any]]:
+        if moment == "during a read":
+            fork_at_third_piece(lo, hi)
+        return real_source(lo, hi, addresses)
+
+    syncer._read_chunk, syncer.log_source = read, source  # type: ignore[method-assign]
+    progress = syncer.run_once()
+    assert len({hi - lo for lo, hi in ranges[:3]}) == 1 and ranges[1][0] == ranges[0][1] + 1
+    assert [lo for lo, _ in ranges].count(first) == 2  # read again from the start
+    assert progress.reorgs == 0 and progress.logs == 23  # nothing orphaned was ever committed
+    with Session(db_engine) as s:
+        owners = set(s.scalars(select(Token.owner)))
+        assert owners == {checksum(B)} and len(s.scalars(select(Token)).all()) == 22
+    assert chain_dump(db_engine) == fresh_dump(
+        anvil, em.path, f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    )
+
+
+def test_a_failed_piece_leaves_the_whole_chunk_unwritten(
+    anvil: Anvil, emitters: EmitterDeployment, db_engine: Engine
+):
+    """A piece that cannot be read ends the chunk: the pieces before it (read, and maybe written
+    in the open transaction) leave nothing, and no piece after it is asked for."""
+    project_and_mints(emitters, 20)
+    syncer = make_syncer(anvil, emitters.path, db_engine)
+    real = syncer.log_source
+    ranges: list[tuple[int, int]] = []
+
+    def failing(start: int, end: int, addresses: Any) -> list[dict[str, Any]]:
+        ranges.append((start, end))
+        if len(ranges) == 4:
+            raise RPCError("eth_getLogs", -32000, "internal error: disk on fire")
+        return real(start, end, addresses)
+
+    syncer.log_source = failing
+    with pytest.raises(RPCError, match="disk on fire"):
+        syncer.run_once()
+    time.sleep(0.2)  # a reader that went on would have asked by now
+    assert len(ranges) == 4
+    first = json.loads(emitters.path.read_text())["deployBlock"]
+    with Session(db_engine) as s:
+        assert s.get(SyncCursor, 31337).next_block == first
+        assert s.scalars(select(RawLog)).first() is None
+        assert s.scalars(select(Project)).first() is None
+    syncer.log_source = real
+    assert syncer.run_once().logs == 21
 
 
 def test_confirmations_hold_back_the_head(
