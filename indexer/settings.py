@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     api_wallet_rpc_url: str = ""
     api_chain_name: str = ""
     api_explorer_url: str = ""
+    # Style adapters trained from uploaded works (POST /adapters/jobs, one job at a time, into
+    # <data_dir>/adapters): the base model folder (empty = the shipped default model), optimiser
+    # steps and CPU threads per job (empty = the training defaults, generator/training/config.py),
+    # the most works per job, bytes per work and per upload, and jobs waiting at once (0: no
+    # training on this server).
+    api_adapter_base_model: Path | None = None
+    api_adapter_steps: int | None = Field(default=None, ge=1, le=100_000)
+    api_adapter_threads: int | None = Field(default=None, ge=1, le=256)
+    api_adapter_max_works: int = Field(default=64, ge=1, le=10_000)
+    api_adapter_max_work_bytes: int = Field(default=8 * 2**20, ge=1)
+    api_adapter_max_upload_bytes: int = Field(default=128 * 2**20, ge=1)
+    api_adapter_max_queued: int = Field(default=4, ge=0, le=1_000)
 
     # ── the demo and the docs' pictures ──
     # Where the demo's accounts come from (default: anvil's well-known test mnemonic).
@@ -84,6 +96,13 @@ class Settings(BaseSettings):
         from generator.models import search_paths
 
         return search_paths(self.models)
+
+    @property
+    def adapters_dir(self) -> Path:
+        """Where the service trains style adapters: a folder of adapter folders (one per job).
+        Render workers sharing this data dir find them with it on STYLELEDGER_MODELS; the service
+        puts it there itself (indexer.styles.jobs.put_on_search_path)."""
+        return self.data_dir / "adapters"
 
     @field_validator("database_url")
     @classmethod

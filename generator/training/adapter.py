@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -146,12 +147,17 @@ def _save_embedding(path: Path, keyword: str, ids: list[int], rows: torch.Tensor
 
 
 def train_adapter(
-    cfg: AdapterConfig, works_root: str | None = None, works_dump: dict | None = None
+    cfg: AdapterConfig,
+    works_root: str | None = None,
+    works_dump: dict | None = None,
+    on_step: Callable[[int, int, dict], None] | None = None,
 ) -> dict:
     """Train, save into ``cfg.out_dir`` and return the manifest (``adapter_id`` included).
 
     ``works_root`` / ``works_dump``: the works' StandardMerkleTree root and ``dump()``, computed
     by the caller (``indexer.styles.works``), recorded in the manifest and ``works.json``.
+    ``on_step(done, steps, losses)``: called after each optimiser step (``done`` from 1 to
+    ``steps``; ``losses``: ``loss``, ``works_loss``, ``keep_loss``), e.g. to report progress.
     """
     from diffusers import StableDiffusionPipeline
     from peft import LoraConfig
@@ -247,6 +253,8 @@ def train_adapter(
                 "keep_loss": keep_loss.item(),
             }
             bar.set_postfix(loss=f"{last['loss']:.4f}")
+            if on_step is not None:
+                on_step(step + 1, cfg.steps, dict(last))
             if step % cfg.log_every == 0 or step == cfg.steps - 1:
                 with log_path.open("a") as fh:
                     fh.write(json.dumps({"step": step, **last}) + "\n")

@@ -8,10 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from generator.models import DEFAULT_MODEL_DIR
 from indexer.api.chainview import ChainView
 from indexer.api.routes import (
     account_views,
     accounts,
+    adapters,
     drafts,
     epochs,
     health,
@@ -26,6 +28,7 @@ from indexer.api.routes import (
 from indexer.api.services.preview import PreviewCache, RateLimiter
 from indexer.db.base import make_engine, make_session_factory
 from indexer.settings import Settings, get_settings
+from indexer.styles.jobs import AdapterJobs, Limits, put_on_search_path
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ TAGS = [
     {"name": "tokens", "description": "Metadata, images, attribution and heat maps."},
     {"name": "projects", "description": "Prompt projects, their tokens and free previews."},
     {"name": "styles", "description": "Registered styles and what they earned."},
+    {"name": "adapters", "description": "Style adapters trained here from an artist's works."},
     {"name": "accounts", "description": "Earnings and Merkle claims."},
     {"name": "epochs", "description": "Settled epochs: roots, totals, leaves."},
     {"name": "platform", "description": "The platform's recipient, share, earnings, withdrawals."},
@@ -69,10 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.preview_limiter = RateLimiter(
         per_minute=settings.api_preview_per_minute, burst=settings.api_preview_burst
     )
+    app.state.adapter_jobs = adapter_jobs(settings)
 
     for module in (
         *(token_status, tokens, projects, drafts, styles, style_works, accounts, account_views),
-        *(epochs, platform, health, web),
+        *(adapters, epochs, platform, health, web),
     ):
         app.include_router(module.router)
     web.mount_static(app)
@@ -90,6 +95,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def adapter_jobs(settings: Settings) -> AdapterJobs:
+    """The adapter-training queue in ``<data_dir>/adapters``, that folder on the adapter search
+    path when it holds adapters of an earlier run (a finished job puts it there too)."""
+    if settings.adapters_dir.is_dir():
+        put_on_search_path(settings.adapters_dir)
+    limits = Limits(
+        max_works=settings.api_adapter_max_works,
+        max_work_bytes=settings.api_adapter_max_work_bytes,
+        max_upload_bytes=settings.api_adapter_max_upload_bytes,
+        max_queued=settings.api_adapter_max_queued,
+    )
+    return AdapterJobs(
+        settings.adapters_dir,
+        settings.api_adapter_base_model or DEFAULT_MODEL_DIR,
+        steps=settings.api_adapter_steps,
+        threads=settings.api_adapter_threads,
+        limits=limits,
+    )
 
 
 def app_from_env() -> FastAPI:
