@@ -27,6 +27,11 @@ class Key:
 KEYS: dict[str, Key] = {
     # contracts (brownie, anvil)
     "gas_register_style": Key("gas", "-", "StyleRegistry.registerStyle with 3 keywords"),
+    "gas_register_style_with_adapter": Key(
+        "gas",
+        "-",
+        "StyleRegistry.registerStyleWithAdapter: 3 keywords and a style adapter, one transaction",
+    ),
     "gas_mint": Key("gas", "<= 100,000 (Art Blocks V3: 111,553)", "ArtCore.mint, warm project"),
     "gas_mint_with_seed": Key("gas", "<= 100,000", "ArtCore.mintWithSeed, warm project"),
     "gas_claim_65536": Key(

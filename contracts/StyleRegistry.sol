@@ -12,6 +12,16 @@ import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
  * metadata URI. The StyleLedger indexer maps prompt words to styles through the events (which
  * carry every new value) or through {resolveKeywords}.
  *
+ * Style adapters (DESIGN.md). An artist who adds their own works to the training set records the
+ * adapter learned from them on the style: its adapter id (sha256 of the adapter folder's weight
+ * files, the model-id rule), the StandardMerkleTree root of the sha256 of each consented work
+ * (leaf encoding `bytes32`) and the URI of their list, set with the registration
+ * ({registerStyleWithAdapter}) or later ({setStyleAdapter}), in one transaction either way. An
+ * adapter only teaches the model the style's keywords: earnings still follow the keywords, so
+ * setting one redirects nothing and waits no delay; a suspended or opted-out style cannot set
+ * one. A project pins the adapters it renders with (ArtCore), and the generator refuses any whose
+ * hash differs.
+ *
  * @dev Keywords. A keyword is `[a-z0-9]+(-[a-z0-9]+)*`, 2-32 bytes (docs/words.md): lower-case
  * ASCII letters and digits, single hyphens only between them. Anything else (upper case, spaces,
  * any other byte, a leading, trailing or doubled hyphen, too short, too long) reverts with
@@ -57,6 +67,8 @@ import {IStyleRegistry} from "./interfaces/IStyleRegistry.sol";
  * - `_pendingPayouts[styleId]`: payout (20 bytes) | effectiveAt (6) | proposedBlock (6).
  * - `_generationEnds[styleId][generation]`: when that keyword generation was replaced (its
  *   keywords freed), for the cool-down.
+ * - `_adapters[styleId]`: adapterId; worksRoot (two slots, empty for a style without an adapter;
+ *   the works URI lives in {StyleAdapterSet}, like the metadata URI in its event).
  */
 contract StyleRegistry is IStyleRegistry, AccessControl {
     // ───────────────────────────────────────── constants ───────────────────────────────────────────
@@ -106,6 +118,11 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         uint48 proposedBlock;
     }
 
+    struct StyleAdapter {
+        bytes32 adapterId;
+        bytes32 worksRoot;
+    }
+
     uint64 private immutable _payoutDelay;
 
     uint256 private _styleCount;
@@ -113,6 +130,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     mapping(bytes32 keywordHash => KeywordHolder) private _holders;
     mapping(uint256 styleId => PendingPayout) private _pendingPayouts;
     mapping(uint256 styleId => mapping(uint64 generation => uint48 endedAt)) private _generationEnds;
+    mapping(uint256 styleId => StyleAdapter) private _adapters;
 
     /**
      * @notice Deploys the registry with its admin and its fixed payout delay.
@@ -148,7 +166,7 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         string[] calldata keywords,
         address payout,
         string calldata metadataURI
-    ) external returns (uint256 styleId) {
+    ) public returns (uint256 styleId) {
         if (bytes(name).length == 0) revert StyleRegistryInvalidName(name);
         _checkLength(name, MAX_NAME_LENGTH);
         _checkLength(metadataURI, MAX_URI_LENGTH);
@@ -165,6 +183,47 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         _claimKeywords(styleId, 0, keywords);
 
         emit StyleRegistered(styleId, msg.sender, name, keywords, payout, metadataURI);
+    }
+
+    /**
+     * @notice Registers a style owned by the caller together with the adapter learned from the
+     * artist's consented works, in one transaction; returns its id. See {setStyleAdapter}.
+     *
+     * Requirements: those of {registerStyle} and of {setStyleAdapter}'s values.
+     *
+     * Emits a {StyleRegistered} event, then a {StyleAdapterSet} event.
+     */
+    function registerStyleWithAdapter(
+        string calldata name,
+        string[] calldata keywords,
+        address payout,
+        string calldata metadataURI,
+        bytes32 adapterId,
+        bytes32 worksRoot,
+        string calldata worksUri
+    ) external returns (uint256 styleId) {
+        styleId = registerStyle(name, keywords, payout, metadataURI);
+        _setAdapter(styleId, adapterId, worksRoot, worksUri);
+    }
+
+    /**
+     * @notice Sets the style adapter of `styleId`: `adapterId` (sha256 of the adapter's weight
+     * files), `worksRoot` (StandardMerkleTree root, leaf encoding `bytes32`, of the sha256 of each
+     * consented work) and `worksUri` (where their list is published). All zero and an empty URI
+     * clear it. It redirects no earnings (they follow the keywords), so it takes effect at once.
+     *
+     * Requirements:
+     * - the caller owns `styleId`, which is neither suspended nor opted out;
+     * - a zero `adapterId` comes with a zero `worksRoot` and an empty `worksUri`;
+     * - `worksUri` is at most {MAX_URI_LENGTH} bytes.
+     *
+     * Emits a {StyleAdapterSet} event with the new values.
+     */
+    function setStyleAdapter(uint256 styleId, bytes32 adapterId, bytes32 worksRoot, string calldata worksUri) external {
+        Style storage style = _ownedStyle(styleId);
+        if (style.suspended) revert StyleRegistrySuspendedStyle(styleId);
+        if (style.optedOut) revert StyleRegistryOptedOutStyle(styleId);
+        _setAdapter(styleId, adapterId, worksRoot, worksUri);
     }
 
     /**
@@ -371,6 +430,14 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
         return (style.owner, _payoutOf(style), style.optedOut, style.suspended);
     }
 
+    /// @notice The adapter id and works root of `styleId` (zeros: none; reverts if it does not
+    /// exist). The works URI is in the latest {StyleAdapterSet} event.
+    function styleAdapter(uint256 styleId) external view returns (bytes32 adapterId, bytes32 worksRoot) {
+        _existingStyle(styleId);
+        StyleAdapter storage adapter = _adapters[styleId];
+        return (adapter.adapterId, adapter.worksRoot);
+    }
+
     /// @notice Whether `styleId` exists and is neither opted out nor suspended.
     function isActive(uint256 styleId) external view returns (bool) {
         Style storage style = _styles[styleId];
@@ -414,6 +481,16 @@ contract StyleRegistry is IStyleRegistry, AccessControl {
     }
 
     // ────────────────────────────────────────── internal ───────────────────────────────────────────
+
+    /// @dev Checks and stores the adapter of `styleId` (whose owner is checked by the caller).
+    function _setAdapter(uint256 styleId, bytes32 adapterId, bytes32 worksRoot, string calldata worksUri) private {
+        _checkLength(worksUri, MAX_URI_LENGTH);
+        if (adapterId == 0 && (worksRoot != 0 || bytes(worksUri).length != 0)) {
+            revert StyleRegistryWorksWithoutAdapter(worksRoot, worksUri);
+        }
+        _adapters[styleId] = StyleAdapter({adapterId: adapterId, worksRoot: worksRoot});
+        emit StyleAdapterSet(styleId, adapterId, worksRoot, worksUri);
+    }
 
     /// @dev Records `styleId` at `generation` as the holder of each of `keywords`.
     function _claimKeywords(uint256 styleId, uint64 generation, string[] calldata keywords) private {

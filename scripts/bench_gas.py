@@ -7,6 +7,8 @@ account, mints after the first ones, averaged): every figure is the mean `gasUse
 identical-shape transactions, base cost of 21,000 included, except the claims' (the worst of 16).
 
 * gas_register_style: StyleRegistry.registerStyle, 3 new keywords, a new artist each time.
+* gas_register_style_with_adapter: StyleRegistry.registerStyleWithAdapter, the same with a style
+  adapter (adapter id, works root, a 54-byte works URI) in the same transaction.
 * gas_mint: ArtCore.mint by a collector who already holds a token of the project.
 * gas_mint_first_token: the same, for collectors minting their first token (balance 0 -> 1).
 * gas_mint_with_seed: ArtCore.mintWithSeed, seeds counted up from 0 by one collector (they share a
@@ -37,6 +39,9 @@ from indexer.ledger.merkle import StandardMerkleTree
 PRICE = 10**16
 SETTINGS = (20, 750, 128, 128, "ddim")
 MODEL_ID = b"\xab" * 32
+ADAPTER_ID = b"\xcd" * 32
+WORKS_ROOT = b"\xef" * 32
+WORKS_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oc"
 TREE_LEAVES = 2**16
 ROUNDS = 8
 CLAIMANTS = 16
@@ -90,6 +95,20 @@ def main() -> None:
         )
         for i, artist in enumerate(artists)
     ]
+    adapter_artists = funded_accounts(owner, "adapter-artist", ROUNDS)
+    register_with_adapter = [
+        registry.registerStyleWithAdapter(
+            f"style {i}",
+            [f"ad{i}-a", f"ad{i}-b", f"ad{i}-c"],
+            artist,
+            "ipfs://s",
+            ADAPTER_ID,
+            WORKS_ROOT,
+            WORKS_URI,
+            {"from": artist},
+        )
+        for i, artist in enumerate(adapter_artists)
+    ]
 
     # mint: a warm project, a collector who already holds tokens of it
     core.createProject(
@@ -130,6 +149,7 @@ def main() -> None:
 
     figures = {
         "gas_register_style": mean_gas(register),
+        "gas_register_style_with_adapter": mean_gas(register_with_adapter),
         "gas_mint": mean_gas(mints),
         "gas_mint_first_token": mean_gas(first_tokens),
         "gas_mint_with_seed": mean_gas(seeded),

@@ -14,18 +14,19 @@ import {RoyaltyReceiver} from "../RoyaltyReceiver.sol";
  * (permissionless, like an open launchpad: the author pays the gas, the indexer renders only
  * models it holds, and the owner may pause a project that abuses the platform). The author alone
  * updates it: price, max supply (only down), active/paused, preview minting, royalty rate; the
- * prompt, model id and render settings only before the first mint, since every minted image
- * depends on them. Each project gets a {RoyaltyReceiver} clone, its EIP-2981 receiver, which
- * forwards to the distributor tagged with the project id.
+ * prompt, model id, render settings and style adapters only before the first mint, since every
+ * minted image depends on them. Each project gets a {RoyaltyReceiver} clone, its EIP-2981
+ * receiver, which forwards to the distributor tagged with the project id.
  *
  * What the contract accepts, the generator renders (DESIGN.md): render settings and prompts are
  * checked against the generator's own table (`generator/limits.py`, held to these constants by
  * tests/contracts/test_render_table.py): steps 1-{MAX_STEPS}, guidance 0-100
  * ({MAX_GUIDANCE_X100}), sides {MIN_SIDE}-{MAX_SIDE} in multiples of {SIDE_MULTIPLE}, a scheduler
  * of {schedulers} spelled exactly, a prompt of at most {MAX_PROMPT_LENGTH} bytes holding a word
- * (an ASCII letter or digit: docs/words.md). A change of details cannot land ahead of a mint in
- * the same block: the project mints again from the next block on, so a collector never pays for
- * an image other than the one the page showed.
+ * (an ASCII letter or digit: docs/words.md), at most {MAX_ADAPTERS} style adapters (distinct,
+ * non-zero ids). A change of details, adapters included, cannot land ahead of a mint in the same
+ * block: the project mints again from the next block on, so a collector never pays for an image
+ * other than the one the page showed.
  *
  * Pauses. The author's pause ({setProjectActive}) and the owner's moderation
  * ({setProjectModerated}) are separate flags: a project mints only when neither is set, and
@@ -37,7 +38,8 @@ import {RoyaltyReceiver} from "../RoyaltyReceiver.sol";
  *   invocations (3) | maxSupply (3) | paused (1) | previewMint (1) | moderated (1) |
  *   detailsBlock (8, the block of the last details change: no mint in it).
  * - `_projects[projectId]`: cold data: author (20) | royaltyBps (2) | steps, guidanceX100, width,
- *   height (2 each); royaltyReceiver; modelId; name; prompt; scheduler.
+ *   height (2 each); royaltyReceiver; modelId; name; prompt; scheduler; adapterIds (the style
+ *   adapters it renders with: never read by a mint).
  */
 abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     // ───────────────────────────────────────── constants ───────────────────────────────────────────
@@ -72,6 +74,9 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     /// @notice Longest project name, in bytes.
     uint256 public constant MAX_NAME_LENGTH = 128;
 
+    /// @notice Most style adapters a project may pin (generator/limits.py MAX_ADAPTERS).
+    uint256 public constant MAX_ADAPTERS = 4;
+
     // The schedulers of generator/limits.py SCHEDULERS, exact spelling.
     bytes32 private constant _DDIM = keccak256("ddim");
     bytes32 private constant _DPM = keccak256("dpm");
@@ -101,6 +106,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         string name;
         string prompt;
         string scheduler;
+        bytes32[] adapterIds;
     }
 
     address private immutable _receiverImplementation;
@@ -135,7 +141,7 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         uint256 price,
         uint256 maxSupply,
         bool previewMint
-    ) external returns (uint256 projectId) {
+    ) public returns (uint256 projectId) {
         _checkPrice(price);
         if (maxSupply == 0 || maxSupply > TOKENS_PER_PROJECT) {
             revert ArtCoreInvalidMaxSupply(maxSupply, 1, TOKENS_PER_PROJECT);
@@ -161,6 +167,29 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     }
 
     /**
+     * @notice Creates a project like {createProject} that renders with the style adapters
+     * `adapterIds` (loaded in this order), in one transaction; returns its id.
+     *
+     * Requirements: those of {createProject}; at most {MAX_ADAPTERS} adapter ids, distinct and
+     * non-zero.
+     *
+     * Emits {ProjectCreated}, {ProjectRoyaltyUpdated}, then {ProjectAdaptersUpdated}.
+     */
+    function createProjectWithAdapters(
+        string calldata name,
+        string calldata prompt,
+        bytes32 modelId,
+        RenderSettings calldata settings,
+        uint256 price,
+        uint256 maxSupply,
+        bool previewMint,
+        bytes32[] calldata adapterIds
+    ) external returns (uint256 projectId) {
+        projectId = createProject(name, prompt, modelId, settings, price, maxSupply, previewMint);
+        _storeAdapters(projectId, _projects[projectId], adapterIds);
+    }
+
+    /**
      * @notice Replaces the name, prompt, model id and render settings of `projectId`.
      *
      * The project mints again from the next block on, so no change lands ahead of a mint in
@@ -178,13 +207,24 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         bytes32 modelId,
         RenderSettings calldata settings
     ) external {
-        Project storage p = _authorized(projectId);
-        MintState storage s = _mintStates[projectId];
-        uint256 invocations = s.invocations;
-        if (invocations != 0) revert ArtCoreProjectLocked(projectId, invocations);
-        s.detailsBlock = uint64(block.number);
+        Project storage p = _changeDetails(projectId);
         _storeDetails(p, name, prompt, modelId, settings);
         emit ProjectDetailsUpdated(projectId, name, prompt, modelId, settings);
+    }
+
+    /**
+     * @notice Replaces the style adapters `projectId` renders with (`adapterIds`, loaded in this
+     * order; an empty list: none).
+     *
+     * The project mints again from the next block on, as after {updateProjectDetails}.
+     *
+     * Requirements: the caller is the author; nothing minted yet; at most {MAX_ADAPTERS} adapter
+     * ids, distinct and non-zero.
+     *
+     * Emits a {ProjectAdaptersUpdated} event.
+     */
+    function updateProjectAdapters(uint256 projectId, bytes32[] calldata adapterIds) external {
+        _storeAdapters(projectId, _changeDetails(projectId), adapterIds);
     }
 
     /**
@@ -300,6 +340,12 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         });
     }
 
+    /// @notice The style adapters `projectId` renders with, in loading order (reverts for unknown
+    /// projects).
+    function projectAdapters(uint256 projectId) external view returns (bytes32[] memory) {
+        return _existing(projectId).adapterIds;
+    }
+
     /// @notice Whether the owner paused `projectId` for moderation ({setProjectModerated}).
     function projectModerated(uint256 projectId) external view returns (bool) {
         return _mintStates[projectId].moderated;
@@ -393,6 +439,21 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
         p.scheduler = settings.scheduler;
     }
 
+    /// @dev Checks and stores the style adapters of `projectId` (at `p`), with their event.
+    function _storeAdapters(uint256 projectId, Project storage p, bytes32[] calldata adapterIds) private {
+        uint256 n = adapterIds.length;
+        if (n > MAX_ADAPTERS) revert ArtCoreTooManyAdapters(n, MAX_ADAPTERS);
+        for (uint256 i; i < n; ++i) {
+            bytes32 id = adapterIds[i];
+            if (id == 0) revert ArtCoreInvalidAdapterId(id);
+            for (uint256 j; j < i; ++j) {
+                if (adapterIds[j] == id) revert ArtCoreDuplicateAdapter(id);
+            }
+        }
+        p.adapterIds = adapterIds;
+        emit ProjectAdaptersUpdated(projectId, adapterIds);
+    }
+
     /// @dev An image side in the generator's table.
     function _checkSide(uint256 side) private pure {
         if (side < MIN_SIDE || side > MAX_SIDE || side % SIDE_MULTIPLE != 0) {
@@ -423,6 +484,18 @@ abstract contract ArtCoreProjects is IArtCore, Ownable2Step {
     function _existing(uint256 projectId) private view returns (Project storage p) {
         p = _projects[projectId];
         if (p.author == address(0)) revert ArtCoreNonexistentProject(projectId);
+    }
+
+    /**
+     * @dev The project, if the caller is its author and nothing is minted yet; it mints again
+     * from the next block on (no change of details lands ahead of a mint in the same block).
+     */
+    function _changeDetails(uint256 projectId) private returns (Project storage p) {
+        p = _authorized(projectId);
+        MintState storage s = _mintStates[projectId];
+        uint256 invocations = s.invocations;
+        if (invocations != 0) revert ArtCoreProjectLocked(projectId, invocations);
+        s.detailsBlock = uint64(block.number);
     }
 
     /// @dev The project, if the caller is its author.

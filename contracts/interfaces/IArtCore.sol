@@ -126,6 +126,15 @@ interface IArtCore {
     /// @dev Ownership cannot be renounced: the owner role moderates and sets the platform's terms.
     error ArtCoreOwnershipNotRenounceable();
 
+    /// @dev A project pins at most `max` style adapters; `count` were given.
+    error ArtCoreTooManyAdapters(uint256 count, uint256 max);
+
+    /// @dev An adapter id (sha256 of the adapter's weight files) must not be zero.
+    error ArtCoreInvalidAdapterId(bytes32 adapterId);
+
+    /// @dev `adapterId` appears twice in a project's adapters.
+    error ArtCoreDuplicateAdapter(bytes32 adapterId);
+
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
     /// @notice A project was created (it starts active, royalty at the default rate: see
@@ -150,6 +159,10 @@ interface IArtCore {
         bytes32 modelId,
         RenderSettings settings
     );
+
+    /// @notice `projectId` renders with the style adapters `adapterIds`, loaded in this order
+    /// (only before its first mint; emitted at creation by {createProjectWithAdapters}).
+    event ProjectAdaptersUpdated(uint256 indexed projectId, bytes32[] adapterIds);
 
     /// @notice Mints of `projectId` now cost `price` wei.
     event ProjectPriceUpdated(uint256 indexed projectId, uint256 price);

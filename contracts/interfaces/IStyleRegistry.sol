@@ -3,8 +3,9 @@ pragma solidity ^0.8.28;
 
 /**
  * @notice Interface of the StyleLedger style registry: artists register styles (a name, keywords, a
- * payout address and a metadata URI); the indexer resolves prompt words to styles from events
- * alone, or in a batch with {resolveKeywords}.
+ * payout address and a metadata URI, and optionally the style adapter learned from their own
+ * consented works); the indexer resolves prompt words to styles from events alone, or in a batch
+ * with {resolveKeywords}.
  *
  * A keyword is `[a-z0-9]+(-[a-z0-9]+)*` in 2-32 bytes (docs/words.md); anything else is
  * rejected, never rewritten. Style ids start at 1; id 0 means "no style".
@@ -70,6 +71,10 @@ interface IStyleRegistry {
     /// @dev The payout delay `delay` exceeds `max` seconds.
     error StyleRegistryInvalidPayoutDelay(uint64 delay, uint64 max);
 
+    /// @dev Works (`worksRoot`, `worksUri`) were given without an adapter: a zero adapter id
+    /// clears the adapter, and then the works root must be zero and the URI empty too.
+    error StyleRegistryWorksWithoutAdapter(bytes32 worksRoot, string worksUri);
+
     // ─────────────────────────────────────────── events ────────────────────────────────────────────
 
     /// @notice Emitted when `owner` registers style `styleId`; `keywords` are exactly as stored.
@@ -113,6 +118,12 @@ interface IStyleRegistry {
     /// @notice Emitted when a curator reinstates `styleId`.
     event StyleReinstated(uint256 indexed styleId, string reason);
 
+    /// @notice Emitted when the owner sets the style adapter of `styleId`: `adapterId` is the
+    /// sha256 of the adapter folder's weight files (the model-id rule), `worksRoot` the
+    /// StandardMerkleTree root (leaf encoding `bytes32`) of the sha256 of each consented work,
+    /// `worksUri` where their list is published. All zero (and empty): the adapter was cleared.
+    event StyleAdapterSet(uint256 indexed styleId, bytes32 adapterId, bytes32 worksRoot, string worksUri);
+
     // ───────────────────────────────────────── functions ───────────────────────────────────────────
 
     /// @notice Registers a style owned by the caller; returns its id.
@@ -122,6 +133,20 @@ interface IStyleRegistry {
         address payout,
         string calldata metadataURI
     ) external returns (uint256 styleId);
+
+    /// @notice Registers a style owned by the caller together with its adapter; returns its id.
+    function registerStyleWithAdapter(
+        string calldata name,
+        string[] calldata keywords,
+        address payout,
+        string calldata metadataURI,
+        bytes32 adapterId,
+        bytes32 worksRoot,
+        string calldata worksUri
+    ) external returns (uint256 styleId);
+
+    /// @notice Sets (or, all zero, clears) the adapter of `styleId` (its owner, while active).
+    function setStyleAdapter(uint256 styleId, bytes32 adapterId, bytes32 worksRoot, string calldata worksUri) external;
 
     /// @notice Replaces all keywords of `styleId` (its owner, while not suspended).
     function updateKeywords(uint256 styleId, string[] calldata keywords) external;
@@ -162,6 +187,10 @@ interface IStyleRegistry {
     function styleOf(
         uint256 styleId
     ) external view returns (address owner, address payout, bool optedOut, bool suspended);
+
+    /// @notice The adapter id and works root of `styleId` (zeros: none); the works URI is in
+    /// {StyleAdapterSet}.
+    function styleAdapter(uint256 styleId) external view returns (bytes32 adapterId, bytes32 worksRoot);
 
     /// @notice Whether `styleId` exists and is neither opted out nor suspended.
     function isActive(uint256 styleId) external view returns (bool);

@@ -16,6 +16,7 @@ def test_constants_are_the_generators(core):
     assert core.MAX_SIDE() == limits.MAX_SIDE
     assert core.SIDE_MULTIPLE() == limits.SIDE_MULTIPLE
     assert core.MAX_PROMPT_LENGTH() == limits.MAX_PROMPT_BYTES
+    assert core.MAX_ADAPTERS() == limits.MAX_ADAPTERS
     assert tuple(core.schedulers()) == limits.SCHEDULERS
 
 

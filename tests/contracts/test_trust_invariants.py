@@ -1,9 +1,10 @@
 """Stateful trust invariants (issue 12): no key redirects earnings faster than the delay, and no
 sequence stops future roots (hypothesis.stateful on brownie's chain, like test_invariants.py).
 
-Random sequences, by any key, of: register a style, replace its keywords (moves and frees), free
-and re-register a keyword in ONE transaction through a contract wallet, propose / accept / cancel
-a payout, opt out / in; a curator's suspend, reinstate, revoke and cancel; the clock moving; and on
+Random sequences, by any key, of: register a style (with a style adapter or not), replace its
+keywords (moves and frees), free and re-register a keyword in ONE transaction through a contract
+wallet, propose / accept / cancel a payout, opt out / in, set or clear a style's adapter; a
+curator's suspend, reinstate, revoke and cancel; the clock moving; and on
 the distributor: posts with any epoch number (next, repeated, far ahead), vetoes, the admin
 appointing a settler and removing the guardian, the appointed settler posting. Calls are made
 whatever the state: a refused one must revert with a named error, never a bare revert.
@@ -14,6 +15,9 @@ After every step:
   another address only through a payout change proposed at least the delay before, or at least
   the delay after it last paid the old one (a moved or freed keyword cools down);
 * the epochs posted are exactly 1, 2, ..., n (none skipped): the next root can always be posted;
+* a style's adapter changes only by its owner's hand while the style is active, and nothing else
+  (keyword moves, payouts, curator actions) changes it; setting one redirects no keyword (the
+  first point);
 * a root posted by a settler the admin appointed is at least the delay after its appointment,
   and a guardian the admin removed can veto every root posted within two delays of its removal.
 
@@ -47,6 +51,13 @@ st_keywords = st.lists(st.sampled_from(KEYWORDS), min_size=1, max_size=2, unique
 st_key = st.integers(min_value=0, max_value=3)  # which of the four keys acts
 st_style = st.integers(min_value=1, max_value=4)
 st_sleep = st.sampled_from([1, 10, DELAY // 2, DELAY - 5, DELAY + 1, 2 * DELAY])
+st_adapter = st.integers(min_value=0, max_value=2)  # 0: none (clears)
+NO_ADAPTER = ("0x" + "00" * 32,) * 2
+
+
+def adapter_values(n: int) -> tuple[str, str, str]:
+    """Adapter ``n``'s (id, works root, works URI); 0: all zero, the cleared adapter."""
+    return (f"0x{n:064x}", f"0x{n and n + 16:064x}", f"ipfs://works-{n}" if n else "")
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ class TrustMachine(RuleBasedStateMachine):
         self.appointed: dict[str, int] = {}  # settler -> appointed at
         self.removed_at: int | None = None  # guardian removed at
         self.pending_root_at: int | None = None
+        self.adapters: dict[int, tuple[str, str]] = {}  # style -> (adapter id, works root)
 
     def _send(self, fn, *args, sender) -> Any:
         # A gas price never used before: a replayed step would otherwise resend a transaction of
@@ -110,12 +122,18 @@ class TrustMachine(RuleBasedStateMachine):
 
     # ── registry, any key ───────────────────────────────────────────────────────────────────────
 
-    @rule(keywords=st_keywords, key=st_key, payee=st_key)
-    def register(self, keywords, key, payee) -> None:
-        tx = self._send(self.w.registry.registerStyle, "s", keywords, self.w.keys[payee], "",
-                        sender=self.w.keys[key])  # fmt: skip
+    @rule(keywords=st_keywords, key=st_key, payee=st_key, adapter=st_adapter)
+    def register(self, keywords, key, payee, adapter) -> None:
+        reg, args = self.w.registry, ("s", keywords, self.w.keys[payee], "")
+        if adapter:
+            values = adapter_values(adapter)
+            tx = self._send(reg.registerStyleWithAdapter, *args, *values, sender=self.w.keys[key])
+        else:
+            tx = self._send(reg.registerStyle, *args, sender=self.w.keys[key])
         if tx is not None:
             self.styles += 1
+            if adapter:
+                self.adapters[tx.events["StyleRegistered"]["styleId"]] = values[:2]
 
     @rule(style=st_style, keywords=st_keywords, key=st_key)
     def update_keywords(self, style, keywords, key) -> None:
@@ -158,6 +176,22 @@ class TrustMachine(RuleBasedStateMachine):
     def toggle_opt_out(self, style, key) -> None:
         if self._send(self.w.registry.optOut, style, sender=self.w.keys[key]) is None:
             self._send(self.w.registry.optIn, style, sender=self.w.keys[key])
+
+    @rule(style=st_style, key=st_key, adapter=st_adapter)
+    def set_adapter(self, style, key, adapter) -> None:
+        """Any key sets or clears a style's adapter: only its owner, only while it is active."""
+        reg, sender = self.w.registry, self.w.keys[key]
+        exists = style <= reg.styleCount()
+        if exists:  # nothing since the last set (keyword moves, payouts, curators) changed it
+            assert tuple(str(v) for v in reg.styleAdapter(style)) == self.adapters.get(
+                style, NO_ADAPTER
+            )
+        allowed = exists and reg.isActive(style) and reg.styleOf(style)[0] == sender
+        values = adapter_values(adapter)
+        tx = self._send(reg.setStyleAdapter, style, *values, sender=sender)
+        assert (tx is not None) == allowed
+        if tx is not None:
+            self.adapters[style] = values[:2]
 
     # ── registry, the curator ───────────────────────────────────────────────────────────────────
 
