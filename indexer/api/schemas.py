@@ -148,6 +148,11 @@ class ProjectOut(Schema):
     author: Address
     prompt: str
     model_id: str
+    adapters: list[Hex32] = Field(
+        [],
+        description="The style adapters its tokens render with, in loading order (adapter ids: "
+        "sha256 of each adapter's weight files); fixed once the project has minted.",
+    )
     settings: RenderSettingsOut
     price_wei: Wei
     max_supply: int
@@ -198,6 +203,17 @@ class StyleOut(Schema):
     payout: Address
     keywords: list[str]
     metadata_uri: str
+    adapter_id: Hex32 | None = Field(
+        None,
+        description="The style adapter learned from the artist's consented works (sha256 of "
+        "its weight files); null when the style has none.",
+    )
+    works_root: Hex32 | None = Field(
+        None,
+        description="StandardMerkleTree root (leaf encoding bytes32) of the sha256 of each "
+        "consented work; null when none is recorded.",
+    )
+    works_uri: str = Field("", description="Where the list of consented works is published.")
     status: Literal["active", "opted_out", "suspended"]
     tokens_attributed: int = Field(
         description="Tokens whose ledger pays (or holds for) this style."

@@ -3,7 +3,9 @@
 A project's render settings come from three places (the indexed project row, its version at a
 mint, the chain's ``ArtCore.project``) and go to four (the render worker, ``verify``, the API's
 previews and project listings, the demo): :func:`render_settings` is the one way from a project
-to ``generator.settings.RenderSettings``. ArtCore stores the guidance scale times 100.
+to ``generator.settings.RenderSettings``. ArtCore stores the guidance scale times 100. A
+project's style adapters (ArtCore ``projectAdapters``) are part of its settings: a token renders
+with the adapters its project pinned as of the mint.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from indexer.errors import RenderJobError
 
 @dataclass(frozen=True)
 class ChainProject:
-    """``ArtCore.project(projectId)``'s render fields, as the chain answers them."""
+    """``ArtCore.project(projectId)``'s render fields and ``projectAdapters(projectId)``, as the
+    chain answers them."""
 
     prompt: str
     model_id: str
@@ -30,6 +33,7 @@ class ChainProject:
     width: int
     height: int
     scheduler: str
+    adapters: tuple[str, ...] = ()
 
 
 # A project's render fields as ArtCore stores them: an indexed row, its version at a mint, or the
@@ -47,6 +51,7 @@ def settings_fields(project: ProjectSpec) -> dict[str, Any]:
         "width": project.width,
         "height": project.height,
         "scheduler": project.scheduler,
+        "adapters": tuple(project.adapters),
     }
 
 
@@ -57,12 +62,18 @@ def render_settings(project: ProjectSpec) -> RenderSettings:
 
 
 def chain_project(core: Any, project_id: int) -> ChainProject:
-    """Read ``ArtCore.project(project_id)`` (a web3 contract) into its render fields."""
+    """Read ``ArtCore.project(project_id)`` and ``projectAdapters(project_id)`` (a web3 contract)
+    into its render fields; a core whose ABI has no ``projectAdapters`` (before style adapters)
+    pins none."""
     info = core.functions.project(project_id).call()
-    abi = next(f for f in core.abi if f.get("type") == "function" and f.get("name") == "project")
+    functions = {f.get("name"): f for f in core.abi if f.get("type") == "function"}
+    abi = functions["project"]
     components = abi["outputs"][0].get("components") or abi["outputs"]
     fields = {c["name"]: v for c, v in zip(components, info, strict=False)}
     steps, guidance_x100, width, height, scheduler = fields["settings"]
+    adapters = (
+        core.functions.projectAdapters(project_id).call() if "projectAdapters" in functions else []
+    )
     return ChainProject(
         prompt=fields["prompt"],
         model_id=bytes(fields["modelId"]).hex(),
@@ -71,6 +82,7 @@ def chain_project(core: Any, project_id: int) -> ChainProject:
         width=int(width),
         height=int(height),
         scheduler=str(scheduler),
+        adapters=tuple(bytes(a).hex() for a in adapters),
     )
 
 

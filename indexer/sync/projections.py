@@ -142,9 +142,8 @@ class Projector:
             .where(column == key_value, model.valid_to_pos.is_(None))
             .values(valid_to_pos=log.pos)
         )
-        state = {f: getattr(current, f) for f in fields}
-        if isinstance(state.get("keywords"), list):
-            state["keywords"] = list(state["keywords"])
+        # lists (keywords, adapters) copied: a version never shares a JSON value with its row
+        state = {f: list(v) if isinstance(v := getattr(current, f), list) else v for f in fields}
         self.session.add(
             model(
                 **{key: key_value},
@@ -224,6 +223,21 @@ def on_style_keywords_updated(p: Projector, log: DecodedLog) -> None:
     p.set_keywords(style.style_id, keywords, log)
 
 
+def _nonzero(value: str) -> str | None:
+    """A bytes32 id or root as the tables keep it: NULL for zero (none)."""
+    return None if value == ZERO_TOPIC else value  # the zero word
+
+
+def on_style_adapter_set(p: Projector, log: DecodedLog) -> None:
+    a = log.args or {}
+    p.change_style(
+        log,
+        adapter_id=_nonzero(a["adapterId"]),
+        works_root=_nonzero(a["worksRoot"]),
+        works_uri=a["worksUri"],
+    )
+
+
 def _style_change(**fixed: Any) -> Handler:
     """A handler setting ``fixed`` values plus ``{column: event argument}`` copies."""
     copies = fixed.pop("copy", {})
@@ -285,6 +299,10 @@ def on_project_details_updated(p: Projector, log: DecodedLog) -> None:
         height=s["height"],
         scheduler=s["scheduler"],
     )
+
+
+def on_project_adapters_updated(p: Projector, log: DecodedLog) -> None:
+    p.change_project(log, adapters=list((log.args or {})["adapterIds"]))
 
 
 def _project_change(**copies: str) -> Handler:
@@ -457,8 +475,10 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("StyleRegistry", "StyleOptedIn"): _style_change(opted_out=False),
     ("StyleRegistry", "StyleSuspended"): _style_change(suspended=True, copy={"reason": "reason"}),
     ("StyleRegistry", "StyleReinstated"): _style_change(suspended=False, copy={"reason": "reason"}),
+    ("StyleRegistry", "StyleAdapterSet"): on_style_adapter_set,
     ("ArtCore", "ProjectCreated"): on_project_created,
     ("ArtCore", "ProjectDetailsUpdated"): on_project_details_updated,
+    ("ArtCore", "ProjectAdaptersUpdated"): on_project_adapters_updated,
     ("ArtCore", "ProjectPriceUpdated"): _project_change(price="price"),
     ("ArtCore", "ProjectMaxSupplyUpdated"): _project_change(max_supply="maxSupply"),
     ("ArtCore", "ProjectActiveUpdated"): _project_change(active="active"),

@@ -54,6 +54,7 @@ def _project_out(project: Project, invocations: int, cover: str | None) -> dict:
         author=project.author,
         prompt=project.prompt,
         model_id=project.model_id,
+        adapters=list(project.adapters),
         settings=RenderSettingsOut(**settings_fields(project)),
         price_wei=project.price,
         max_supply=project.max_supply,

@@ -167,6 +167,12 @@ class _StyleState:
     # the reason given with the last suspension, reinstatement or keyword revocation
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
+    # the style adapter learned from the artist's consented works (StyleAdapterSet): its id (the
+    # model-id rule over its weight files), the StandardMerkleTree root of the works' sha256 and
+    # the URI of their list; NULL, NULL, "" while the style has none (never set, or cleared)
+    adapter_id: Mapped[str | None] = mapped_column(String(66), default=None)
+    works_root: Mapped[str | None] = mapped_column(String(66), default=None)
+    works_uri: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 STYLE_STATE_FIELDS = (
@@ -181,6 +187,9 @@ STYLE_STATE_FIELDS = (
     "suspended",
     "reason",
     "status",
+    "adapter_id",
+    "works_root",
+    "works_uri",
 )
 
 
@@ -242,6 +251,8 @@ class _ProjectState:
     # the EIP-2981 receiver clone and rate (set by ProjectRoyaltyUpdated right after creation)
     royalty_receiver: Mapped[str | None] = mapped_column(String(42))
     royalty_bps: Mapped[int] = mapped_column(Integer, default=0)
+    # the style adapters it renders with, in loading order (ProjectAdaptersUpdated): adapter ids
+    adapters: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 PROJECT_STATE_FIELDS = (
@@ -261,6 +272,7 @@ PROJECT_STATE_FIELDS = (
     "preview_mint",
     "royalty_receiver",
     "royalty_bps",
+    "adapters",
 )
 
 

@@ -103,3 +103,50 @@ def test_upgrading_to_0003_fills_the_platform_tables_from_raw_logs(db_url: str):
             )
     finally:
         engine.dispose()
+
+
+def test_upgrading_to_0005_gives_existing_rows_no_adapter(db_url: str):
+    """Styles and projects indexed before 0005 (and their versions) have no adapter: NULL id and
+    root, an empty works URI, an empty adapter list, through the columns' server defaults."""
+    import sqlalchemy as sa
+
+    from indexer.db.models.chain import Project, ProjectVersion, Style, StyleVersion
+    from indexer.db.types import Wei
+
+    who, tx = "0x" + "ab" * 20, "0x" + "01" * 32
+    style = {
+        "style_id": 1, "owner": who, "name": "s", "keywords": ["ink"], "payout": who,
+        "metadata_uri": "", "opted_out": False, "suspended": False, "reason": "",
+        "status": "active", "registered_block": 1, "registered_tx": tx, "updated_block": 1,
+    }  # fmt: skip
+    project = {
+        "project_id": 1, "author": who, "name": "p", "prompt": "ink", "model_id": tx,
+        "steps": 20, "guidance_x100": 750, "width": 64, "height": 64, "scheduler": "ddim",
+        "price": 10**18, "max_supply": 10, "active": True, "preview_mint": False,
+        "royalty_bps": 0, "created_block": 1, "created_tx": tx, "updated_block": 1,
+    }  # fmt: skip
+    version = {"event": "E", "valid_from_pos": 1, "block_number": 1, "tx_hash": tx, "log_index": 0}
+    typed = {"keywords": sa.JSON(), "price": Wei(), "max_supply": Wei()}
+
+    def insert(conn: sa.Connection, name: str, row: dict) -> None:
+        columns = [sa.column(k, typed.get(k)) for k in row]
+        conn.execute(sa.table(name, *columns).insert(), [row])
+
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0004_project_moderation")
+        with engine.begin() as conn:
+            insert(conn, "styles", style)
+            insert(conn, "projects", project)
+            for name, row in (("style_versions", style), ("project_versions", project)):
+                state = {k: v for k, v in row.items() if not k.endswith(("_block", "_tx"))}
+                insert(conn, name, {**state, **version})
+        upgrade_database(engine)
+        with Session(engine) as s:
+            for model in (Style, StyleVersion):
+                row = s.scalars(select(model)).one()
+                assert (row.adapter_id, row.works_root, row.works_uri) == (None, None, "")
+            for model in (Project, ProjectVersion):
+                assert s.scalars(select(model)).one().adapters == []
+    finally:
+        engine.dispose()
