@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy.orm import Session
 
 from indexer.db.types import Wei
@@ -24,14 +24,19 @@ def _sqlite_wei(value: int | None) -> str | None:
     return None if value is None else f"{value:078d}"
 
 
+_sqlite_wei_not_null = "{:078d}".format  # the same text, a C call (no Python frame a value)
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
-def _converter(column_type: Any, dialect: str) -> Convert | None:
-    if isinstance(column_type, Wei):
-        return _sqlite_wei if dialect == "sqlite" else None
-    if isinstance(column_type, JSON):
+def _converter(column: Column[Any], dialect: str) -> Convert | None:
+    if isinstance(column.type, Wei):
+        if dialect != "sqlite":
+            return None
+        return _sqlite_wei if column.nullable else _sqlite_wei_not_null
+    if isinstance(column.type, JSON):
         return _json
     return None
 
@@ -63,7 +68,7 @@ def _insert(
     the only rows SQLAlchemy hands it as they are."""
     conn = session.connection()
     dialect = conn.dialect.name
-    convert = [(i, c) for i, n in enumerate(names) if (c := _converter(table.c[n].type, dialect))]
+    convert = [(i, c) for i, n in enumerate(names) if (c := _converter(table.c[n], dialect))]
     if columns is None and convert:
         columns = list(zip(*rows, strict=True))  # type: ignore[arg-type]
     if columns is not None:

@@ -465,9 +465,10 @@ class Syncer:
         if again is None or again.hash != headers[end].hash:
             raise _ChainMoved
         # `end` did not move, so neither did its ancestors: the logs' block hashes are the chain's
-        for entry in raw_logs:
-            number = int(entry["blockNumber"], 16)
-            block_hash = entry["blockHash"].lower()
+        # (each block once: thousands of logs share a few blocks)
+        blocks = {(entry["blockNumber"], entry["blockHash"].lower()) for entry in raw_logs}
+        for number_hex, block_hash in blocks:
+            number = int(number_hex, 16)
             known = headers.get(number)
             if known is None:
                 if number >= low:
