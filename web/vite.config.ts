@@ -15,7 +15,7 @@ export default defineConfig({
     // `npm run dev -w web` against a running `styleledger serve` on :8000
     proxy: Object.fromEntries(
       ["/config.json", "/projects", "/tokens", "/styles", "/accounts", "/epochs", "/drafts",
-       "/health", "/platform"].map((p) => [p, "http://127.0.0.1:8000"]),
+       "/health", "/platform", "/adapters"].map((p) => [p, "http://127.0.0.1:8000"]),
     ),
   },
 });

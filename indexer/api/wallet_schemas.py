@@ -119,6 +119,11 @@ class DraftSettingsIn(Schema):
     height: int
     scheduler: str
 
+    adapters: list[str] = Field(
+        [],
+        description="Style adapters the project would pin (adapter ids), in loading order: the "
+        "preview renders with them as its tokens would.",
+    )
 
 class DraftPreviewIn(DraftSettingsIn):
     """Unsaved project settings and a seed."""

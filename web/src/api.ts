@@ -53,7 +53,7 @@ export interface PreviewImage { seed: string; token_hash: Hex; image: string }
 export interface Paged<T> { items: T[]; total: number; offset: number; limit: number }
 export interface RenderSettingsOut { steps: number; guidance: number; width: number; height: number; scheduler: string }
 export interface Project {
-  project_id: number; name: string; author: Address; prompt: string; model_id: string;
+  project_id: number; name: string; author: Address; prompt: string; model_id: string; adapters: Hex[];
   settings: RenderSettingsOut; price_wei: string; max_supply: number; invocations: number;
   active: boolean; moderated: boolean; preview_mint: boolean; cover_image: string | null;
 }
@@ -73,6 +73,7 @@ export interface PayeeLine { account: Address; role: string; style_id: number | 
 export interface TokenAttribution { token_id: number; pixel_hash: string; price_wei: string; creator_pool_wei: string; words: WordAttribution[]; payees: PayeeLine[]; overlay: string }
 export interface Style {
   style_id: number; name: string; owner: Address; payout: Address; keywords: string[]; metadata_uri: string;
+  adapter_id: Hex | null; works_root: Hex | null; works_uri: string;
   status: "active" | "opted_out" | "suspended"; tokens_attributed: number; earned_wei: string;
 }
 export interface AccountToken { token_id: number; project_id: number; project_name: string; invocation: number; token_hash: Hex; state: RenderState; image: string | null; price_wei: string; minted_block: number }

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from generator import adapters
 from generator.models import MODELS_ENV
+from indexer.api.main import create_app
 from indexer.db.base import make_engine
 from indexer.db.models.chain import Style
 from indexer.devchain.sample import SeededDb, seed_database
 from indexer.ledger.merkle import StandardMerkleTree
+from indexer.settings import load_settings
 from indexer.styles.works import work_sha256, works_tree
 from tests.support.api import make_client
 from tests.support.works import png_works
@@ -147,6 +149,34 @@ def test_a_restarted_service_still_answers_for_its_jobs(
         assert again.get(f"/adapters/jobs/{done['job_id']}").json() == done
         assert again.get(_path(done["samples"])).status_code == 200
         assert again.get(_path(done["works_uri"])).status_code == 200
+
+
+def test_a_draft_previews_with_the_adapters_it_would_pin(
+    seeded: SeededDb, tiny_sd: Path, tiny_sd_id: str, trained: dict
+) -> None:
+    import numpy as np
+
+    from generator.rendering import render
+    from generator.settings import RenderSettings
+    from indexer.api.services.drafts import draft_hash
+
+    adapter_id = trained["last"]["hatch"]["adapter_id"]
+    draft = {"prompt": "red hatch", "model_id": tiny_sd_id, "steps": 2, "guidance": 5.0,
+             "width": 64, "height": 64, "scheduler": "ddim"}  # fmt: skip
+    settings = load_settings(database_url=seeded.url, data_dir=seeded.data_dir, models=str(tiny_sd))
+    with TestClient(create_app(settings)) as drafts:
+        adapted = drafts.post(
+            "/drafts/preview", json={**draft, "adapters": [adapter_id], "seed": 7}
+        )
+        unknown = drafts.post(
+            "/drafts/preview", json={**draft, "adapters": ["0x" + "ab" * 32], "seed": 8}
+        )
+    assert adapted.status_code == 200, adapted.text
+    expected = render(RenderSettings(**draft, adapters=(adapter_id,)), draft_hash(7),
+                      model_dir=tiny_sd, attribute=False)  # fmt: skip
+    with Image.open(io.BytesIO(adapted.content)) as image:
+        assert np.array_equal(np.asarray(image.convert("RGB")), expected.pixels)
+    assert unknown.status_code in (422, 503) and "ab" * 32 in unknown.text
 
 
 # ───────────────────────────────────────────── refusals ─────────────────────────────────────────────

@@ -187,13 +187,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                     "api_head_cache_seconds": 0,
                     "api_preview_per_minute": 600.0,
                     "api_preview_burst": 50,
+                    # artists train style adapters on the tiny model, two steps
+                    "api_adapter_base_model": model_dir,
+                    "api_adapter_steps": 2,
+                    "api_adapter_threads": 1,
                 }
             )
         )
         loop = IndexerLoop(syncer.run_once, lambda: worker.run(once=True)).start()
-        with live_server(app) as base:
+        with live_server(app) as base, pytest.MonkeyPatch.context() as mp:
+            mp.setenv("STYLELEDGER_MODELS", str(settings.adapters_dir))  # trained adapters land
             yield Live(base, anvil, deployment, loop, syncer, factory, platform, accounts,
                        contracts)  # fmt: skip
+        app.state.adapter_jobs.close()
         loop.stop()
         assert loop.error is None, loop.error
         engine.dispose()
@@ -408,6 +414,171 @@ def test_artist_registers_changes_payout_opts_out(browser: Any, live: Live) -> N
         == "opted out"
     )
     _shot(page, "artist-06-opted-out")
+    assert page.errors == []
+
+
+# ────────────────────────────────────────── style adapters ──────────────────────────────────────────
+
+
+def test_artist_trains_an_adapter_and_registers_it_in_one_transaction(
+    browser: Any, live: Live
+) -> None:
+    """Works uploaded with a caption each, a training job on the tiny model watched to the end,
+    its samples, then registerStyleWithAdapter (one transaction); after a reload the job is still
+    there and setStyleAdapter updates the style (one transaction)."""
+    from tests.support.works import png_works
+
+    artist = live.accounts[4]
+    page = live.page(browser, artist)
+    live.open(page, "#artist")
+    page.wait_for_selector("#train-adapter")
+    assert page.is_disabled("#start-training")
+    page.fill("#adapter-keyword", "hatch")
+    works = png_works(3)
+    page.set_input_files(
+        "#adapter-files",
+        [{"name": name, "mimeType": "image/png", "buffer": data} for name, data, _ in works],
+    )
+    captions = page.locator("#adapter-works input.caption")
+    assert captions.count() == 3
+    assert [captions.nth(i).input_value() for i in range(3)] == ["hatch"] * 3  # prefilled
+    captions.nth(1).fill("red lines")
+    assert "must hold the word “hatch”" in page.inner_text("#adapter-works [data-work='1']")
+    assert page.is_disabled("#start-training")
+    for i, (_, _, caption) in enumerate(works):
+        captions.nth(i).fill(caption)
+    _shot(page, "adapter-01-works-captioned")
+    page.click("#start-training")
+    page.wait_for_selector("[data-testid=adapter-job][data-status]")
+    _shot(page, "adapter-02-training")
+    t0 = time.perf_counter()
+    page.wait_for_selector("[data-testid=adapter-done]", timeout=600_000)
+    TIMINGS["adapter training job, tiny model, 2 steps (s)"] = round(time.perf_counter() - t0, 3)
+    assert page.get_attribute("#adapter-progress", "value") == "2"
+    assert page.get_attribute("#adapter-progress", "max") == "2"
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('#adapter-samples');"
+        " return i && i.complete && i.naturalWidth > 0; })()"
+    )
+    adapter_id = page.get_attribute("[data-testid=adapter-done]", "data-adapter-id")
+    job_id = page.evaluate("localStorage.getItem('styleledger.adapter-job')")
+    job = page.evaluate(f"fetch('/adapters/jobs/{job_id}').then(r => r.json())")
+    assert job["status"] == "done" and job["adapter_id"] == adapter_id
+    _shot(page, "adapter-03-samples")
+    # one transaction: the style and its adapter
+    page.fill("#adapter-style-name", "Hatching by Dana")
+    page.click("#register-with-adapter")
+    assert "registered with adapter" in _msg(page, "adapter-register-message")
+    tx = page.get_attribute("[data-testid=adapter-register-message] [data-tx]", "data-tx")
+    registry = live.contracts["StyleRegistry"]
+    receipt = live.w3.eth.get_transaction_receipt(tx)
+    [registered] = registry.events.StyleRegistered().process_receipt(receipt)
+    [adapter_set] = registry.events.StyleAdapterSet().process_receipt(receipt)
+    style_id = registered["args"]["styleId"]
+    assert adapter_set["args"]["styleId"] == style_id
+    assert "0x" + bytes(adapter_set["args"]["adapterId"]).hex() == adapter_id
+    assert "0x" + bytes(adapter_set["args"]["worksRoot"]).hex() == job["works_root"]
+    assert adapter_set["args"]["worksUri"] == job["works_uri"]
+    assert registry.functions.styleOf(style_id).call()[0] == artist
+    card = f".style-card[data-style-id='{style_id}']"
+    page.wait_for_selector(f"{card} [data-testid=style-adapter]")
+    assert page.get_attribute(f"{card} [data-testid=style-adapter]", "title") == adapter_id
+    _shot(page, "adapter-04-registered")
+    # the indexer has it: the style's works, listed from the adapter the job wrote
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{live.base}/styles/{style_id}").json().get("adapter_id") != adapter_id:
+        assert time.monotonic() < deadline, "the adapter never reached the API"
+        time.sleep(0.3)
+    listed = httpx.get(f"{live.base}/styles/{style_id}/works").json()
+    assert [w["caption"] for w in listed["works"]] == [c for *_, c in works]
+    # a reload finds the job again; its adapter can be set on the style that has its keyword
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    button = f"[data-testid=adapter-done] .set-adapter[data-style-id='{style_id}']"
+    page.wait_for_selector(button)
+    page.click(button)
+    assert "confirmed" in _msg(page, f"set-adapter-{style_id}-message")
+    tx = page.get_attribute(f"[data-testid=set-adapter-{style_id}-message] [data-tx]", "data-tx")
+    [updated] = registry.events.StyleAdapterSet().process_receipt(
+        live.w3.eth.get_transaction_receipt(tx)
+    )
+    assert updated["args"]["styleId"] == style_id
+    assert "0x" + bytes(updated["args"]["adapterId"]).hex() == adapter_id
+    assert page.errors == []
+
+
+def test_author_picks_registered_adapters_for_a_project(browser: Any, live: Live) -> None:
+    """The create form lists the registered styles' adapters (from /styles), keeps the order
+    they are ticked, stops at ArtCore's MAX_ADAPTERS, previews with them and creates the project
+    with createProjectWithAdapters."""
+    import httpx
+
+    registry, core = live.contracts["StyleRegistry"], live.contracts["ArtCore"]
+    # four more styles with adapters (ids only: the registry does not hold weights)
+    made = {}
+    for i, word in enumerate(("grid", "bricks", "spiral", "weave")):
+        adapter, root = bytes([i + 1]) * 32, bytes([i + 9]) * 32
+        tx = registry.functions.registerStyleWithAdapter(
+            word.title(), [word], live.accounts[2], "", adapter, root, f"ipfs://works/{word}"
+        ).transact({"from": live.accounts[2]})
+        assert live.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+        made[word] = "0x" + adapter.hex()
+    deadline = time.monotonic() + 30
+    while True:
+        styles = httpx.get(f"{live.base}/styles?limit=500").json()["items"]
+        with_adapter = {s["style_id"]: s for s in styles if s["adapter_id"]}
+        if set(made.values()) <= {s["adapter_id"] for s in with_adapter.values()}:
+            break
+        assert time.monotonic() < deadline, "the adapters never reached the API"
+        time.sleep(0.3)
+    assert len(with_adapter) >= 5, "the trained adapter's style (previous test) is missing"
+    trained = next(s for s in with_adapter.values() if "hatch" in s["keywords"])
+    fake = {a: sid for sid, s in with_adapter.items() if (a := s["adapter_id"]) in made.values()}
+
+    author = live.accounts[6]
+    page = live.page(browser, author)
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda r: asked.append(r.post_data or "") if r.url.endswith("/drafts/previews") else None,
+    )
+    live.open(page, "#author")
+    page.wait_for_selector("#project-adapters input.pick-adapter")
+    boxes = page.locator("#project-adapters input.pick-adapter")
+    assert boxes.count() == len(with_adapter)
+    page.fill("#project-name", "Hatched Nights")
+    page.fill("#project-prompt", "neon hatch")
+    page.fill("#project-steps", "2")
+    page.fill("#project-width", "64")
+    page.fill("#project-height", "64")
+    # ticked: the trained adapter, then "spiral": the order is the ticking order
+    page.check(f"#adapter-{trained['style_id']}")
+    page.check(f"#adapter-{fake[made['spiral']]}")
+    order = page.locator("#adapter-order li")
+    assert [order.nth(i).get_attribute("data-adapter-id") for i in range(2)] == [
+        trained["adapter_id"], made["spiral"],
+    ]  # fmt: skip
+    for word in ("grid", "bricks"):
+        page.check(f"#adapter-{fake[made[word]]}")
+    assert page.is_disabled(f"#adapter-{fake[made['weave']]}")  # MAX_ADAPTERS = 4
+    assert core.functions.MAX_ADAPTERS().call() == 4
+    for word in ("grid", "bricks"):
+        page.uncheck(f"#adapter-{fake[made[word]]}")
+    assert page.is_enabled(f"#adapter-{fake[made['weave']]}")
+    page.wait_for_timeout(1000)
+    assert any(trained["adapter_id"] in body for body in asked), asked  # previews pin them too
+    _shot(page, "adapter-05-author-picks")
+    page.click("#create-project button[type=submit]")
+    text = _msg(page, "project-form-message")
+    project_id = int(text.split("#")[1].split()[0])
+    pinned = ["0x" + bytes(a).hex() for a in core.functions.projectAdapters(project_id).call()]
+    assert pinned == [trained["adapter_id"], made["spiral"]]
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{live.base}/projects/{project_id}").json().get("adapters") != pinned:
+        assert time.monotonic() < deadline, "the project's adapters never reached the API"
+        time.sleep(0.3)
     assert page.errors == []
 
 

@@ -1,32 +1,20 @@
-// The artist: register a style (keywords checked as they type), my styles, opt out (with a
+// The artist: register a style (keywords checked as they type), train a style adapter from their
+// works and register or update a style with it (views/adapters.ts), my styles, opt out (with a
 // sentence and a confirmation) or in, propose and accept a payout change after the delay.
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { get, type AccountStyle, type Paged, type Style } from "../api";
 import { eventsOf, read, send } from "../chain";
 import { h, clear, Message } from "../dom";
 import { addr, duration, when } from "../format";
 import { currentGeneration } from "../nav";
+import { keywordProblem, splitKeywords } from "../keywords";
 import { state } from "../wallet";
+import { adapterFact, trainAdapterPanel } from "./adapters";
 
-export const KEYWORD = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The last outcome per style, shown again on the card redrawn after it. */
 const flash = new Map<number, Node[]>();
 const keep = (styleId: number, message: Message) => flash.set(styleId, [...message.el.childNodes].map((n) => n.cloneNode(true)));
-
-/** Why a keyword is refused (the registry's rule and uniqueness), or null. */
-export function keywordProblem(word: string, taken: Map<string, number>, mine: Set<number>): string | null {
-  const bytes = new TextEncoder().encode(word).length;
-  if (bytes < 2 || bytes > 32) return `2–32 bytes (this is ${bytes})`;
-  if (!KEYWORD.test(word)) return /[A-Z]/.test(word) ? "lower case only (nothing is rewritten)" : "only a–z, 0–9 and single “-” between them";
-  const owner = taken.get(word);
-  if (owner !== undefined && !mine.has(owner)) return `already names style #${owner}`;
-  return null;
-}
-
-export function splitKeywords(text: string): string[] {
-  return text.split(/[,\s]+/).map((k) => k.trim()).filter(Boolean);
-}
 
 export async function renderArtist(view: HTMLElement, gen: number): Promise<void> {
   const styles = await get<Paged<Style>>("/styles?limit=500");
@@ -35,7 +23,12 @@ export async function renderArtist(view: HTMLElement, gen: number): Promise<void
   const delay = Number(await read<bigint>("StyleRegistry", "payoutDelay"));
   const maxKeywords = Number(await read<bigint>("StyleRegistry", "MAX_KEYWORDS"));
   const list = h("div", { id: "my-styles", "data-testid": "my-styles" });
-  clear(view, h("h1", null, "Artist"), registerForm(taken, maxKeywords, list, gen), h("h2", null, "My styles"), list);
+  const refresh = async (styleId?: number) => {
+    if (styleId !== undefined) await untilListed(styleId, gen);
+    if (currentGeneration() === gen) await renderMyStyles(list, delay, gen);
+  };
+  clear(view, h("h1", null, "Artist"), registerForm(taken, maxKeywords, list, gen),
+    trainAdapterPanel({ taken, maxKeywords, gen, refresh }), h("h2", null, "My styles"), list);
   await renderMyStyles(list, delay, gen);
 }
 
@@ -94,14 +87,19 @@ function registerForm(taken: Map<string, number>, maxKeywords: number, list: HTM
     for (const k of words()) taken.set(k, styleId);
     message.show("ok", `Style #${styleId} registered. `, "It appears below once the indexer has it.");
     const delay = Number(await read<bigint>("StyleRegistry", "payoutDelay"));
-    for (let i = 0; i < 60 && currentGeneration() === gen; i++) {
-      const mine = await get<AccountStyle[]>(`/accounts/${state.account}/styles`);
-      if (mine.some((s) => s.style_id === styleId)) break;
-      await sleep(500);
-    }
+    await untilListed(styleId, gen);
     if (currentGeneration() === gen) await renderMyStyles(list, delay, gen);
   });
   return form;
+}
+
+/** Wait (up to 30 s) until the indexer lists ``styleId`` among the account's styles. */
+async function untilListed(styleId: number, gen: number): Promise<void> {
+  for (let i = 0; i < 60 && currentGeneration() === gen; i++) {
+    const mine = await get<AccountStyle[]>(`/accounts/${state.account}/styles`);
+    if (mine.some((s) => s.style_id === styleId)) return;
+    await sleep(500);
+  }
 }
 
 async function renderMyStyles(list: HTMLElement, delay: number, gen: number): Promise<void> {
@@ -123,6 +121,7 @@ async function styleCard(style: AccountStyle, delay: number, refresh: () => Prom
   const id = BigInt(style.style_id);
   const [, payout, optedOut, suspended] = await read<[Address, Address, boolean, boolean]>("StyleRegistry", "styleOf", [id]);
   const [pending, effectiveAt] = await read<[Address, bigint]>("StyleRegistry", "pendingPayout", [id]);
+  const [adapterId] = await read<[Hex, Hex]>("StyleRegistry", "styleAdapter", [id]);
   const status = suspended ? "suspended" : optedOut ? "opted out" : "active";
   const message = new Message(`style-${style.style_id}-message`);
   const card = h("article", { class: "card style-card", "data-style-id": style.style_id },
@@ -131,6 +130,7 @@ async function styleCard(style: AccountStyle, delay: number, refresh: () => Prom
     h("dl", { class: "facts" },
       h("dt", null, "status"), h("dd", { class: `status status-${status.replace(" ", "_")}`, "data-testid": "style-status" }, status),
       h("dt", null, "payout"), h("dd", null, addr(payout)),
+      adapterFact(adapterId),
     ),
   );
   const actions = h("div", { class: "row" });

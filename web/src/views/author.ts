@@ -2,13 +2,14 @@
 // ArtCore accept, as one types) with a live preview of a few seeds before paying gas; edit it
 // until the first mint; pause; my projects.
 import { parseEther, type Hex } from "viem";
-import { get, png, pngs, type AccountProject, type GeneratorInfo, type ProjectDetail } from "../api";
+import { get, png, pngs, type AccountProject, type GeneratorInfo, type Paged, type ProjectDetail, type Style } from "../api";
 import { eventsOf, read, send } from "../chain";
 import { h, clear, Message } from "../dom";
 import { eth, ethText } from "../format";
 import { currentGeneration } from "../nav";
 import { batchedFetcher, PreviewSlot, type Fetcher } from "../preview";
 import { state } from "../wallet";
+import { adapterPicker } from "./adapters";
 
 const WORD = /[a-z0-9]+(-[a-z0-9]+)*/g;
 
@@ -19,6 +20,8 @@ export async function renderAuthor(view: HTMLElement, gen: number, arg?: string)
   const maxRoyalty = Number(await read<bigint>("ArtCore", "MAX_ROYALTY_BPS"));
   const defaultRoyalty = Number(await read<bigint>("ArtCore", "DEFAULT_ROYALTY_BPS"));
   const perProject = Number(await read<bigint>("ArtCore", "TOKENS_PER_PROJECT"));
+  const maxAdapters = Number(await read<bigint>("ArtCore", "MAX_ADAPTERS"));
+  const styles = (await get<Paged<Style>>("/styles?limit=500")).items;
   let editing: ProjectDetail | null = null;
   let editingRoyalty = defaultRoyalty;
   if (arg && /^[0-9]+$/.test(arg)) {
@@ -27,11 +30,11 @@ export async function renderAuthor(view: HTMLElement, gen: number, arg?: string)
     editingRoyalty = mine.find((p) => p.project_id === editing!.project_id)?.royalty_bps ?? defaultRoyalty;
   }
   const list = h("div", { id: "my-projects", "data-testid": "my-projects" });
-  clear(view, h("h1", null, "Prompt author"), projectForm(info, { maxRoyalty, defaultRoyalty, perProject, editing, editingRoyalty }, gen), h("h2", null, "My projects"), list);
+  clear(view, h("h1", null, "Prompt author"), projectForm(info, { maxRoyalty, defaultRoyalty, perProject, editing, editingRoyalty, styles, maxAdapters }, gen), h("h2", null, "My projects"), list);
   await renderMyProjects(list, gen);
 }
 
-interface Limits { maxRoyalty: number; defaultRoyalty: number; perProject: number; editing: ProjectDetail | null; editingRoyalty: number }
+interface Limits { maxRoyalty: number; defaultRoyalty: number; perProject: number; editing: ProjectDetail | null; editingRoyalty: number; styles: Style[]; maxAdapters: number }
 
 function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElement {
   const e = limits.editing;
@@ -51,6 +54,8 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
   const v = (name: string) => inputs[name].value.trim();
   const int = (name: string) => (/^[0-9]+$/.test(v(name)) ? Number(v(name)) : NaN);
   const model = () => info.models.find((m) => m.model_id === v("model_id").replace(/^0x/, "").toLowerCase());
+  // the registered styles' adapters the project renders with, in the order ticked
+  const adapters = adapterPicker(limits.styles, limits.maxAdapters, e?.adapters ?? [], () => { validate(); schedulePreview(); });
 
   const modelSelect = info.models.length
     ? h("select", null, info.models.map((m) => h("option", { value: m.model_id }, `${m.name} (${m.model_id.slice(0, 10)}…, ${m.image_size} px)`)))
@@ -68,7 +73,7 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
         () => {
           const m = model();
           if (!m?.keywords.length) return null;
-          const unknown = (inputs.prompt.value.toLowerCase().match(WORD) ?? []).filter((w) => !m.keywords.includes(w) && !["on", "background"].includes(w));
+          const unknown = (inputs.prompt.value.toLowerCase().match(WORD) ?? []).filter((w) => !m.keywords.includes(w) && !adapters.keywords().includes(w) && !["on", "background"].includes(w));
           return unknown.length ? `the model was not trained on: ${unknown.join(", ")}` : null;
         }),
       make("model_id", "Model", modelSelect, () => (/^(0x)?[0-9a-fA-F]{64}$/.test(v("model_id")) ? null : "a model id is 64 hex digits"),
@@ -95,13 +100,13 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
   if (e) inputs.model_id.value = e.model_id.replace(/^0x/, "");
   const preview = h("input", { type: "checkbox", id: "project-preview-mint", name: "preview_mint" });
   preview.checked = e?.preview_mint ?? true;
-  form.append(h("div", { class: "check-row" }, preview, h("label", { for: "project-preview-mint" }, "Preview minting: collectors preview seeds for free and mint the one they like")));
+  form.append(h("div", { class: "check-row" }, preview, h("label", { for: "project-preview-mint" }, "Preview minting: collectors preview seeds for free and mint the one they like")), adapters.el);
 
   // the live preview of a few seeds of the unsaved settings
   const renderFields = ["prompt", "model_id", "steps", "guidance", "width", "height", "scheduler"];
   const settingsBody = () => ({
     prompt: inputs.prompt.value, model_id: v("model_id"), steps: int("steps"), guidance: Number(v("guidance")),
-    width: int("width"), height: int("height"), scheduler: v("scheduler"),
+    width: int("width"), height: int("height"), scheduler: v("scheduler"), adapters: adapters.picked(),
   });
   // seeds are uint256: written into the JSON as bare digits, never through a float
   const withSeeds = (key: string, seeds: bigint[]) =>
@@ -168,7 +173,11 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
     const royalty = BigInt(int("royalty"));
     let projectId: bigint;
     if (!e) {
-      const receipt = await send({ contract: "ArtCore", functionName: "createProject", args: [v("name"), inputs.prompt.value, modelId, settings, price, supply, preview.checked], label: "Create project" }, message, submit);
+      const details = [v("name"), inputs.prompt.value, modelId, settings, price, supply, preview.checked];
+      const pinned = adapters.picked(); // with adapters: the same project and its adapters in one transaction
+      const receipt = await send(pinned.length
+        ? { contract: "ArtCore", functionName: "createProjectWithAdapters", args: [...details, pinned], label: "Create project" }
+        : { contract: "ArtCore", functionName: "createProject", args: details, label: "Create project" }, message, submit);
       if (!receipt) return;
       projectId = BigInt(eventsOf(receipt, "ArtCore", "ProjectCreated")[0]?.args.projectId as bigint);
       if (royalty !== BigInt(limits.defaultRoyalty)) {
@@ -177,6 +186,8 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
     } else {
       projectId = BigInt(e.project_id);
       if (!(await send({ contract: "ArtCore", functionName: "updateProjectDetails", args: [projectId, v("name"), inputs.prompt.value, modelId, settings], label: "Save details" }, message, submit))) return;
+      const pinned = adapters.picked();
+      if (pinned.join() !== (e.adapters ?? []).join() && !(await send({ contract: "ArtCore", functionName: "updateProjectAdapters", args: [projectId, pinned], label: "Save adapters" }, message, submit))) return;
       if (price !== BigInt(e.price_wei) && !(await send({ contract: "ArtCore", functionName: "updateProjectPrice", args: [projectId, price], label: "Save price" }, message, submit))) return;
       if (supply !== BigInt(e.max_supply) && !(await send({ contract: "ArtCore", functionName: "updateProjectMaxSupply", args: [projectId, supply], label: "Save supply" }, message, submit))) return;
       if (preview.checked !== e.preview_mint && !(await send({ contract: "ArtCore", functionName: "setProjectPreviewMint", args: [projectId, preview.checked], label: "Save preview minting" }, message, submit))) return;
