@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
 
+from indexer.api.crud.common import fits
 from indexer.api.deps import SessionDep, SessionRoute, StyleIdPath
 from indexer.api.schemas import Hex32, Schema
 from indexer.api.services.works import WorksMismatch, WorksUnavailable, consented_works
@@ -43,7 +44,7 @@ class WorkProofOut(Schema):
 
 
 def _works(session, style_id: int):
-    style = session.get(Style, style_id)
+    style = session.get(Style, style_id) if fits(style_id) else None
     if style is None:
         raise HTTPException(404, f"style {style_id} not found")
     try:
