@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
 import os
 import queue
@@ -106,6 +107,7 @@ class Limits:
     max_work_bytes: int = 8 * 2**20
     max_upload_bytes: int = 128 * 2**20
     max_queued: int = 4  # jobs waiting at once (0: no training here)
+    max_work_pixels: int = 4096 * 4096  # decoded, a work this size is 48 MiB of RGB
 
 
 def works_of(folder: Path, keyword: str) -> StandardMerkleTree:
@@ -147,6 +149,20 @@ def _safe_names(filenames: Sequence[str]) -> list[str]:
             name = f"{stem}-{index:03d}{suffix}"
         names.append(name)
     return names
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """An image's size from its header, nothing decoded ((0, 0) when it is not an image: the
+    works check says so)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Image.DecompressionBombError:  # over PIL's own limit, so over any limit here
+        return 2 * int(Image.MAX_IMAGE_PIXELS or 2**31), 1
+    except OSError:
+        return 0, 0
 
 
 @functools.lru_cache(maxsize=4)
@@ -280,6 +296,12 @@ class AdapterJobs:
                 raise UploadTooLarge(
                     f"{upload.filename!r} is {len(upload.data):,} bytes; each work may be at "
                     f"most {self.limits.max_work_bytes:,}"
+                )
+            width, height = _image_size(upload.data)
+            if width * height > self.limits.max_work_pixels:
+                raise UploadTooLarge(
+                    f"{upload.filename!r} is {width}x{height} pixels; each work may have at "
+                    f"most {self.limits.max_work_pixels:,}"
                 )
 
     def get(self, job_id: str) -> Job | None:

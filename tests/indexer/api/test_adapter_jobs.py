@@ -223,7 +223,7 @@ def test_files_must_be_images_the_trainer_reads(strict: TestClient) -> None:
     )
 
 
-def test_counts_and_sizes_over_the_limits(strict: TestClient) -> None:
+def test_counts_and_sizes_over_the_limits(strict: TestClient, client: TestClient) -> None:
     [(_, png, caption)] = png_works(1)
     many = [(f"w{i}.png", png, caption) for i in range(4)]
     assert "4 works; this server trains on at most 3" in _refused(_post(strict, many), 422)
@@ -237,6 +237,12 @@ def test_counts_and_sizes_over_the_limits(strict: TestClient) -> None:
         headers={"content-type": "multipart/form-data; boundary=x"},
     )
     assert "with a Content-Length" in _refused(chunked, 411)
+    huge = io.BytesIO()
+    Image.new("RGB", (5000, 4000)).save(huge, format="PNG")  # 58 kB, 20 million pixels
+    wide = [("wide.png", huge.getvalue(), caption)]
+    assert "5000x4000 pixels; each work may have at most 16,777,216" in _refused(
+        _post(client, wide), 413
+    )
 
 
 def test_unknown_jobs_and_samples_not_ready(strict: TestClient, client: TestClient) -> None:
