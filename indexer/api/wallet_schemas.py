@@ -118,12 +118,12 @@ class DraftSettingsIn(Schema):
     width: int
     height: int
     scheduler: str
-
     adapters: list[str] = Field(
         [],
         description="Style adapters the project would pin (adapter ids), in loading order: the "
         "preview renders with them as its tokens would.",
     )
+
 
 class DraftPreviewIn(DraftSettingsIn):
     """Unsaved project settings and a seed."""
