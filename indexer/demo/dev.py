@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.models import MODELS_ENV
 from indexer.chain.deployment import REPO_ROOT, load_deployment
 from indexer.demo.actors import CAST_SIZE
 from indexer.devchain.anvil import ANVIL_MNEMONIC, start_anvil
@@ -100,12 +101,17 @@ def run_dev(options: DevOptions, say: Any = print) -> None:
         deployment_path = _prepare(options, anvil.url, anvil.w3, processes, say)
         demo_db = state / "demo" / "demo.sqlite"
         database = demo_db if demo_db.is_file() and "demo" in deployment_path.parts else None
+        data_dir = (state / "demo" / "data") if database else state / "data"
+        # adapters the service trains (<data dir>/adapters) and the demo's, for every process
+        adapter_dirs = [data_dir / "adapters", state / "demo" / "adapters"]
+        models = os.pathsep.join([*map(str, adapter_dirs), os.environ.get(MODELS_ENV, "")])
         env = {
             **os.environ,
             "STYLELEDGER_RPC_URL": anvil.url,
             "STYLELEDGER_DEPLOYMENT": str(deployment_path),
             "STYLELEDGER_DATABASE_URL": f"sqlite:///{database or state / 'dev.sqlite'}",
-            "STYLELEDGER_DATA_DIR": str((state / "demo" / "data") if database else state / "data"),
+            "STYLELEDGER_DATA_DIR": str(data_dir),
+            MODELS_ENV: models.rstrip(os.pathsep),
             "STYLELEDGER_SETTLER_KEY": _key(0),
             "STYLELEDGER_POLL_INTERVAL": "0.5",
             "HF_HUB_OFFLINE": "1",
