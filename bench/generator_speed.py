@@ -8,6 +8,11 @@
 * ``attribution_overhead_ratio``: render-with-attribution / plain render of the same hash, the
   two back to back in alternating order (so drift in the machine's load hits both alike); the
   median over the pairs;
+* ``preview_batch4_s_per_image``: a preview batch of 4 hashes in one denoising pass
+  (``render_batch``, no attribution as previews have none), its seconds / 4, best of the batches
+  run between the pairs above (every third pair, so in the same run and the same machine load);
+  ``preview_batch4_ratio`` is it over ``render_s_per_image``. Each batch holds the hash its pair
+  just rendered, and the bench stops if their pixel hashes differ;
 * ``determinism_identical_fraction``: 20 hashes rendered in two fresh processes started with
   OMP_NUM_THREADS=1 (and MKL_NUM_THREADS=1) and =2; the fraction whose pixel hashes agree;
 * ``attribution_miou``: 200 held-out prompts of the synthetic set (generator/synthetic.py, never
@@ -100,19 +105,36 @@ def default_settings(folder: Path):
     return RenderSettings.recommended(PROMPT, folder)
 
 
+PREVIEW_BATCH = 4  # seeds a collector previews at once (the app's four slots)
+
+
 def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:
-    from generator.rendering import render
+    from generator.rendering import render, render_batch
 
     hashes = _hashes(n + 1, "speed")
     render(settings, hashes[0], model_dir=folder, attribute=True)  # warm-up: load, first calls
-    plain, traced = [], []
+    extra = _hashes(3 * n, "speed-batch")
+    render_batch(settings, [hashes[0], *extra[:3]], model_dir=folder)  # warm-up and its check
+    plain, traced, batched = [], [], []
     for i, h in enumerate(hashes[1:]):
         # Pairs on the same hash, the order alternating so neither mode always runs first.
         order = ((False, plain), (True, traced)) if i % 2 == 0 else ((True, traced), (False, plain))
         for attribute, times in order:
             start = time.perf_counter()
-            render(settings, h, model_dir=folder, attribute=attribute)
+            result = render(settings, h, model_dir=folder, attribute=attribute)
             times.append(time.perf_counter() - start)
+        if i % 3 == 0:  # a preview batch of 4 every third pair, the pair's hash among them
+            start = time.perf_counter()
+            batch = render_batch(settings, [h, *extra[i : i + 3]], model_dir=folder)
+            batched.append((time.perf_counter() - start) / len(batch))
+            if batch[0].pixel_hash != result.pixel_hash:
+                raise AssertionError(f"batch and single render differ for {h}")
+    print(
+        f"  preview batch of {PREVIEW_BATCH}  best {min(batched):.3f} s/image  median "
+        f"{statistics.median(batched):.3f} s/image ({', '.join(f'{x:.3f}' for x in batched)}); "
+        f"{min(batched) / min(plain):.3f} of the best plain render; each batch's first image "
+        "had its single render's pixel hash"
+    )
     for label, times in (("plain render", plain), ("with attrib.", traced)):
         print(
             f"  {label}  best {min(times):.3f} s  median {statistics.median(times):.3f} s  "
@@ -129,6 +151,8 @@ def measure_speed(folder: Path, settings, n: int) -> dict[str, float]:
     return {
         "render_s_per_image": round(min(plain), 4),
         "attribution_overhead_ratio": round(ratio, 4),
+        "preview_batch4_s_per_image": round(min(batched), 4),
+        "preview_batch4_ratio": round(min(batched) / min(plain), 4),
     }
 
 
@@ -162,17 +186,26 @@ def measure_determinism(folder: Path, settings, n: int) -> dict[str, float]:
     return {"determinism_identical_fraction": same / n}
 
 
-def reference_maps(pipe, folder: Path, samples, hashes: list[str], steps: int):
-    """Token maps of given images (a batch): the tracer on each image's own noised DDIM
-    trajectory (see the module docstring); one conditional UNet pass per step for the batch.
-    Per image, ``(maps, tokens)`` for ``attribution.word_attribution``."""
+def reference_maps(pipe, folder: Path, samples, hashes: list[str], steps: int, scheduler="ddim"):
+    """Token maps of given images (a batch): the tracer on each image's own noised trajectory
+    at the timesteps ``scheduler`` takes in ``steps`` steps (see the module docstring); one
+    conditional UNet pass per step for the batch. Per image, ``(maps, tokens)`` for
+    ``attribution.word_attribution``. DDIM and DPM-Solver++ noise as training did
+    (``sqrt(abar) z0 + sqrt(1 - abar) noise``); Euler's sigma-scaled inputs are not traced."""
     import torch
-    from diffusers import DDIMScheduler
 
     from generator import attribution as attr
     from generator import text
-    from generator.rendering import canonical_float_path, vae_factor
+    from generator.rendering import (
+        _base_scheduler_config,
+        canonical_float_path,
+        make_scheduler,
+        vae_factor,
+    )
     from generator.seeding import initial_latents
+
+    if scheduler not in ("ddim", "dpm"):
+        raise ValueError(f"the mIoU traces DDIM or DPM-Solver++ timesteps, not {scheduler!r}")
 
     height, width, _ = samples[0].image.shape
     factor = vae_factor(pipe)
@@ -184,14 +217,14 @@ def reference_maps(pipe, folder: Path, samples, hashes: list[str], steps: int):
         noise = torch.cat(
             [torch.from_numpy(initial_latents(h, (1, *z0.shape[1:]))) for h in hashes]
         )
-        scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
-        scheduler.set_timesteps(steps)
+        sampler = make_scheduler(scheduler, _base_scheduler_config(pipe))
+        sampler.set_timesteps(steps)
         cond = text.encode_prompt(
             prompts, pipe.tokenizer, pipe.text_encoder, text.read_encoding(folder)
         )
         with attr.trace(pipe, (height // factor, width // factor), n_images=len(samples)) as tc:
-            for t in scheduler.timesteps:
-                noisy = scheduler.add_noise(z0, noise, t.repeat(len(samples)))
+            for t in sampler.timesteps:
+                noisy = sampler.add_noise(z0, noise, t.repeat(len(samples)))
                 pipe.unet(noisy, t, encoder_hidden_states=cond)
         out = []
         for i, prompt in enumerate(prompts):
@@ -226,7 +259,7 @@ def measure_miou(folder: Path, settings, n: int, batch: int = 8) -> dict[str, fl
     for first in range(0, n, batch):
         chunk = samples[first : first + batch]
         per_image = reference_maps(
-            pipe, folder, chunk, hashes[first : first + batch], settings.steps
+            pipe, folder, chunk, hashes[first : first + batch], settings.steps, settings.scheduler
         )
         for sample, (maps, tokens) in zip(chunk, per_image, strict=True):
             now = attr.word_attribution(maps, tokens)

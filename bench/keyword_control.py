@@ -1,7 +1,9 @@
 """Keyword control of the default model: does the image show what the prompt's keywords say?
 
 Renders held-out captions of the synthetic style set (``synthetic.holdout_samples``: a seed never
-used in training) through ``generator.render`` with the default model at its default settings,
+used in training) through ``generator.render`` with the default model at its recommended settings
+(``RenderSettings.recommended``; ``measure(n, scheduler=..., steps=...)`` for others, as
+``bench/steps_study.py`` does),
 and asks the keyword classifier (trained on the set's real images) for the colour and texture of
 the shape and of the background, and for the shape. An answer counts when it names the keyword
 the prompt used for that region. Records:
@@ -24,11 +26,11 @@ import numpy as np
 from generator.runtime import pin_process_environment
 
 
-def main(n: int = 96) -> dict[str, float]:
-    pin_process_environment()  # before torch loads: the canonical render environment
+def measure(n: int = 96, **overrides: object) -> dict[str, float]:
+    """The three accuracies over ``n`` held-out prompts, rendered at the default model's
+    recommended settings with ``overrides`` (e.g. ``scheduler="dpm", steps=8``) applied."""
     import torch
 
-    from bench.results import record
     from generator.models import DEFAULT_MODEL_DIR
     from generator.rendering import RenderSettings, render
     from generator.training import classifier, synthetic
@@ -42,6 +44,7 @@ def main(n: int = 96) -> dict[str, float]:
     for i, sample in enumerate(samples):
         token_hash = hashlib.sha256(b"styleledger-keyword-bench" + i.to_bytes(4, "big")).digest()
         settings = RenderSettings.recommended(sample.caption, DEFAULT_MODEL_DIR)
+        settings = settings.model_copy(update=overrides) if overrides else settings
         images.append(render(settings, token_hash, attribute=False).pixels)
     seconds = time.perf_counter() - start
     names = classifier.predict(model, np.stack(images))
@@ -64,6 +67,14 @@ def main(n: int = 96) -> dict[str, float]:
     print(f"{n} held-out prompts rendered in {seconds:.1f} s; per region {detail}")
     print(f"classifier on real held-out images (ceiling): {ceiling}")
     print(figures)
+    return figures
+
+
+def main(n: int = 96) -> dict[str, float]:
+    pin_process_environment()  # before torch loads: the canonical render environment
+    from bench.results import record
+
+    figures = measure(n)
     record(figures)
     return figures
 

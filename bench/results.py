@@ -24,6 +24,21 @@ class Key:
     what: str
 
 
+# bench/steps_study.py: the settings it measures, and the figures of each (a goal in brackets is
+# what the model's recommended setting must reach, not a goal of every setting)
+STEPS_STUDY_SETTINGS: tuple[tuple[str, int], ...] = (("dpm", 8), ("dpm", 12), ("dpm", 20))
+STEPS_STUDY_FIGURES: tuple[tuple[str, str, str, str], ...] = (
+    ("keyword_texture", "fraction", "- (>= 0.9 to recommend)", "keyword_texture_accuracy's way"),
+    ("keyword_colour", "fraction", "- (>= 0.9 to recommend)", "keyword_colour_accuracy's way"),
+    ("keyword_shape", "fraction", "-", "keyword_shape_accuracy's way"),
+    ("miou", "IoU", "- (>= 0.75 to recommend)", "attribution_miou at this sampler's timesteps"),
+    ("miou_texture", "IoU", "-", "the same over texture words"),
+    ("miou_colour", "IoU", "-", "the same over colour words"),
+    ("miou_shape", "IoU", "-", "the same over shape words"),
+    ("miou_background", "IoU", "-", "the same over the word background"),
+    ("s_per_image", "s", "-", "plain render, best of 5, this 2-core CPU"),
+)
+
 KEYS: dict[str, Key] = {
     # contracts (brownie, anvil)
     "gas_register_style": Key("gas", "-", "StyleRegistry.registerStyle with 3 keywords"),
@@ -63,6 +78,15 @@ KEYS: dict[str, Key] = {
         "ratio",
         "<= 1.10",
         "render with attribution / plain render of the same hash, median of 15 pairs",
+    ),
+    "preview_batch4_s_per_image": Key(
+        "s",
+        "<= 0.5 x render_s_per_image (same run)",
+        "render_batch of 4 hashes (one denoising pass, each the single render's pixel hash) / 4, "
+        "best of 5 batches run between the plain renders",
+    ),
+    "preview_batch4_ratio": Key(
+        "ratio", "<= 0.5", "preview_batch4_s_per_image / render_s_per_image, same run"
     ),
     "determinism_identical_fraction": Key(
         "fraction", "1.0", "20 hashes, same pixel hash in fresh processes, OMP_NUM_THREADS=1 vs 2"
@@ -105,6 +129,14 @@ KEYS: dict[str, Key] = {
         "fraction", ">= 0.8", "classifier names the prompted colour (shape + background)"
     ),
     "keyword_shape_accuracy": Key("fraction", "-", "classifier names the prompted shape"),
+    # generator: fewer steps at the same quality, DPM-Solver++ (bench/steps_study.py)
+    **{
+        f"steps_study_{scheduler}{steps}_{figure}": Key(
+            unit, goal, f"{scheduler}, {steps} steps: {what}"
+        )
+        for scheduler, steps in STEPS_STUDY_SETTINGS
+        for figure, unit, goal, what in STEPS_STUDY_FIGURES
+    },
     # service: `styleledger serve --workers 2`, 8 connections for 10 s (bench/api_load.py)
     "api_metadata_rps": Key("req/s", "-", "GET /tokens/{id} (ERC-721 metadata JSON)"),
     "api_metadata_p99_ms": Key("ms", "< 20", "p99 latency of GET /tokens/{id}"),

@@ -53,22 +53,28 @@ class RenderSettings(BaseModel):
 
     @classmethod
     def recommended(cls, prompt: str, model_dir: str | Path) -> RenderSettings:
-        """Settings a model folder recommends for ``prompt``: its model id, and the steps,
-        guidance and image side of its ``styleledger.json`` (``default_steps``,
-        ``default_guidance``, ``image_size``); this class's defaults where it says nothing."""
+        """Settings a model folder recommends for ``prompt``: its model id and
+        :meth:`model_recommendation`. A project pins its own settings when it is created: a
+        later recommendation never changes how its tokens render."""
         folder = Path(model_dir)
-        meta_path = folder / CONFIG_FILE
+        return cls(prompt=prompt, model_id=model_id_of(folder), **cls.model_recommendation(folder))
+
+    @classmethod
+    def model_recommendation(cls, model_dir: str | Path) -> dict[str, int | float | str]:
+        """The steps, guidance, image side and scheduler a model folder's ``styleledger.json``
+        recommends (``default_steps``, ``default_guidance``, ``image_size``,
+        ``default_scheduler``); this class's defaults where it says nothing."""
+        meta_path = Path(model_dir) / CONFIG_FILE
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         fields = cls.model_fields
         side = int(meta.get("image_size", fields["width"].default))
-        return cls(
-            prompt=prompt,
-            model_id=model_id_of(folder),
-            steps=int(meta.get("default_steps", fields["steps"].default)),
-            guidance=float(meta.get("default_guidance", fields["guidance"].default)),
-            width=side,
-            height=side,
-        )
+        return {
+            "steps": int(meta.get("default_steps", fields["steps"].default)),
+            "guidance": float(meta.get("default_guidance", fields["guidance"].default)),
+            "width": side,
+            "height": side,
+            "scheduler": str(meta.get("default_scheduler", fields["scheduler"].default)),
+        }
 
     @field_validator("prompt")
     @classmethod

@@ -91,6 +91,7 @@ class ModelOut(Schema):
     image_size: int
     default_steps: int
     default_guidance: float
+    default_scheduler: str = Field(description="The sampler the model recommends.")
     keywords: list[str] = Field(description="Words the model was trained on (may be empty).")
 
 

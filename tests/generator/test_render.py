@@ -226,3 +226,29 @@ def test_recommended_settings_come_from_the_model_folder(tiny_sd, tiny_sd_id, tm
     ours = RenderSettings.recommended("red circle", folder)
     assert (ours.steps, ours.guidance, ours.width, ours.height) == (12, 9.0, 64, 64)
     assert ours.model_id == tiny_sd_id and ours.prompt == "red circle"
+    assert plain.scheduler == ours.scheduler == "ddim"  # the class's default when unnamed
+
+
+def test_a_new_recommendation_leaves_old_records_identical(tiny_sd, tiny_sd_id, tmp_path) -> None:
+    """The recommendation lives in styleledger.json, which the record's model_config_digest
+    covers: changing it moves the digest, but a record pins its own settings and verify compares
+    pixels and shares, never the digest, so a token rendered before still verifies identical."""
+    import shutil
+
+    from generator.rendering import RenderSettings
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_sd, folder)
+    meta = {"text_encoding": "words-only", "default_steps": 3, "image_size": 64}
+    (folder / "styleledger.json").write_text(json.dumps(meta))
+    before = render(RenderSettings.recommended(PROMPT, folder), HASH, model_dir=folder).record()
+    (folder / "styleledger.json").write_text(
+        json.dumps({**meta, "default_steps": 2, "default_scheduler": "dpm"})
+    )
+    now = RenderSettings.recommended(PROMPT, folder)
+    assert (now.steps, now.scheduler) == (2, "dpm")
+    after = render(now, HASH, model_dir=folder).record()
+    assert after["model_config_digest"] != before["model_config_digest"]
+    assert after["pixel_hash"] != before["pixel_hash"]  # new projects: other settings, other image
+    check = verify_record(before, model_dir=folder)
+    assert check.verdict == "identical" and check.shares.verdict == "identical"

@@ -82,6 +82,6 @@ export interface AccountProject { project_id: number; name: string; prompt: stri
 export interface Earnings { account: Address; cumulative_wei: string; pending_wei: string; claimed_wei: string; claimable_wei: string; tokens: { token_id: number | null; project_id: number | null; role: string; style_id: number | null; ppm: number | null; amount_wei: string; epoch: number | null }[] }
 export interface ClaimTicket { account: Address; epoch: number; cumulative_wei: string; claimable_wei: string; proof: Hex[]; distributor: Address | null; claimable_at: number | null }
 export interface History { account: Address; epochs: { epoch: number; block_number: number; cumulative_wei: string }[]; pending_wei: string; claims: { amount_wei: string; cumulative_wei: string; block_number: number; tx_hash: Hex }[] }
-export interface ModelInfo { model_id: string; name: string; image_size: number; default_steps: number; default_guidance: number; keywords: string[] }
+export interface ModelInfo { model_id: string; name: string; image_size: number; default_steps: number; default_guidance: number; default_scheduler: string; keywords: string[] }
 export interface GeneratorInfo { schedulers: string[]; min_steps: number; max_steps: number; min_side: number; max_side: number; side_multiple: number; min_guidance: number; max_guidance: number; models: ModelInfo[] }
 export interface Health { status: string; chain_id: number | null; chain_head: number | null; indexed_head: number | null; lag: number | null; render_queue_depth: number }

@@ -52,13 +52,14 @@ def _model_info(folder: Path, stamp: float) -> dict:
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     keywords = meta.get("keywords", {})
     words = [w for group in keywords.values() for w in group] if isinstance(keywords, dict) else []
-    defaults = RenderSettings.model_fields
+    recommended = RenderSettings.model_recommendation(folder)
     return {
         "model_id": model_id(folder),
         "name": folder.name,
-        "image_size": int(meta.get("image_size", defaults["width"].default)),
-        "default_steps": int(meta.get("default_steps", defaults["steps"].default)),
-        "default_guidance": float(meta.get("default_guidance", defaults["guidance"].default)),
+        "image_size": recommended["width"],
+        "default_steps": recommended["steps"],
+        "default_guidance": recommended["guidance"],
+        "default_scheduler": recommended["scheduler"],
         "keywords": words,
     }
 

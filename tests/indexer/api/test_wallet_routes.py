@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from generator.models import DEFAULT_MODEL_DIR, model_id
+from generator.settings import RenderSettings
 from indexer.api.routes import web
 from indexer.devchain.sample import ARTIST, AUTHOR, COLLECTOR, OTHER_ARTIST, SeededDb
 from tests.support.api import make_client
@@ -76,6 +77,12 @@ def test_generator_limits_and_models(client: TestClient) -> None:
     shipped = model_id(DEFAULT_MODEL_DIR)
     model = next(m for m in info["models"] if m["model_id"] == shipped)
     assert model["image_size"] > 0 and "red" in model["keywords"]
+    # the model's recommendation (styleledger.json), as RenderSettings.recommended reads it
+    recommended = RenderSettings.recommended("red", DEFAULT_MODEL_DIR)
+    assert (model["default_steps"], model["default_scheduler"]) == (
+        recommended.steps,
+        recommended.scheduler,
+    )
 
 
 def _draft(**changes: object) -> dict:

@@ -96,7 +96,7 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
         () => (Number.isFinite(int("royalty")) ? `${int("royalty") / 100} % of resales, split like sales` : null)),
     ),
   );
-  (inputs.scheduler as HTMLSelectElement).value = e?.settings.scheduler ?? info.schedulers[0];
+  (inputs.scheduler as HTMLSelectElement).value = e?.settings.scheduler ?? model0?.default_scheduler ?? info.schedulers[0];
   if (e) inputs.model_id.value = e.model_id.replace(/^0x/, "");
   const preview = h("input", { type: "checkbox", id: "project-preview-mint", name: "preview_mint" });
   preview.checked = e?.preview_mint ?? true;
