@@ -90,6 +90,7 @@ bench: install compile
 	$(BROWNIE) run scripts/bench_gas.py --network anvil
 	$(PY) -m bench.generator_speed
 	$(PY) -m bench.keyword_control
+	$(PY) -m bench.adapters
 	$(PY) -m bench.steps_study
 	$(PY) -m bench.portability
 	$(PY) -m bench.api_load

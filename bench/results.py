@@ -129,6 +129,21 @@ KEYS: dict[str, Key] = {
         "fraction", ">= 0.8", "classifier names the prompted colour (shape + background)"
     ),
     "keyword_shape_accuracy": Key("fraction", "-", "classifier names the prompted shape"),
+    # style adapters: an artist's 40 works of a texture the model never saw (bench/adapters.py)
+    "adapter_train_s": Key("s", "<= 600", "learn one adapter from 40 works at 128 px, this CPU"),
+    "adapter_keyword_accuracy": Key(
+        "fraction", ">= 0.9", "adapter loaded, held-out prompts with its keyword: texture named"
+    ),
+    "adapter_leakage": Key(
+        "fraction", "<= 0.05", "adapter loaded, prompts without its keyword: its texture seen"
+    ),
+    "adapter_base_keyword_accuracy": Key(
+        "fraction", ">= 0.9", "adapter loaded, prompts without its keyword: base textures named"
+    ),
+    "adapter_miou": Key("IoU", ">= 0.65", "attribution of the adapter's keyword vs its region"),
+    "adapter_matches_shipped": Key(
+        "bool", "1", "relearned from the same works, the adapter has the shipped adapter's id"
+    ),
     # generator: fewer steps at the same quality, DPM-Solver++ (bench/steps_study.py)
     **{
         f"steps_study_{scheduler}{steps}_{figure}": Key(

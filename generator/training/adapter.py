@@ -303,7 +303,9 @@ def train_adapter(
             },
             "figures": {
                 "train_s": round(train_s, 1),
-                "samples_per_s": round(cfg.steps * min(cfg.batch, len(works)) * 2 / max(train_s, 1e-9), 1),
+                "samples_per_s": round(
+                    cfg.steps * min(cfg.batch, len(works)) * 2 / max(train_s, 1e-9), 1
+                ),
                 **{k: round(v, 5) for k, v in last.items()},
             },
         }
