@@ -72,13 +72,17 @@ def test_read_ahead_stops_at_the_first_failure_and_on_close():
     reads.close()
     assert started == [0, 1, 2, 3] and reads.piece == (3, 3)
 
+    began = threading.Event()
+
     def slow(lo: int, hi: int) -> _Read:
         started.append(lo)
+        began.set()
         release.wait(5)
         return _Read({}, [], None)
 
     started.clear()
     reads = _ReadAhead(pool, slow, [(i, i) for i in range(10)], ahead=2)
+    assert began.wait(5)  # the first read is in flight (on a busy machine it may start late)
     closing = threading.Thread(target=reads.close)
     closing.start()
     time.sleep(0.05)
