@@ -129,7 +129,7 @@ def adapter_for_model(ctx: StoryContext) -> Path:
     from generator import adapters
     from generator.models import model_id
     from generator.training import synthetic
-    from generator.training.adapter import train_adapter, write_works
+    from generator.training.adapter import read_works, train_adapter, write_works
     from generator.training.config import AdapterConfig
     from indexer.styles.works import works_tree
 
@@ -144,17 +144,11 @@ def adapter_for_model(ctx: StoryContext) -> Path:
     write_works(synthetic.works_samples(*synthetic.DEMO_WORKS), works)
     out = root / keyword
     ctx.console.print(f"  learning Eve's adapter on this model ({ctx.options.adapter_steps} steps)")
-    tree = works_tree(_sha256s(works))
+    tree = works_tree(w.sha256 for w in read_works(works, keyword, size=8))
     cfg = AdapterConfig(works_dir=works, keyword=keyword, out_dir=out, base_model=ctx.model_dir,
                         steps=ctx.options.adapter_steps, progress=not ctx.options.quiet)  # fmt: skip
     train_adapter(cfg, works_root=tree.root, works_dump=tree.dump())
     return out
-
-
-def _sha256s(folder: Path) -> list[str]:
-    from generator.training.adapter import WORK_SUFFIXES, sha256_file
-
-    return [sha256_file(p) for p in sorted(folder.iterdir()) if p.suffix in WORK_SUFFIXES]
 
 
 def refusal_message(ctx: StoryContext, who: Actor, exc: TxReverted) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 
 from indexer.ledger.merkle import StandardMerkleTree
 
@@ -39,10 +38,6 @@ def works_tree(digests: Iterable[str]) -> StandardMerkleTree:
     if not unique:
         raise ValueError("a works tree needs at least one work")
     return StandardMerkleTree.of([(d,) for d in unique], WORKS_ENCODING)
-
-
-def tree_of_folder(paths: Iterable[Path]) -> StandardMerkleTree:
-    return works_tree(work_sha256(Path(p).read_bytes()) for p in paths)
 
 
 def work_proof(tree: StandardMerkleTree, digest: str) -> list[str]:
