@@ -19,7 +19,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export HF_HUB_OFFLINE    := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install compile test test-contracts test-python bench demo dev docs deploy lint clean
+.PHONY: help install compile test test-contracts test-python bench bench-gpu demo dev docs deploy lint clean
 
 help:
 	@echo "make install         environments, npm packages and the solc command (idempotent)"
@@ -27,6 +27,7 @@ help:
 	@echo "make demo            the whole story on a local anvil, end to end"
 	@echo "make dev             live locally: anvil + contracts + index + render worker + the app (Ctrl-C stops)"
 	@echo "make bench           gas, speed and quality figures -> bench/results.json"
+	@echo "make bench-gpu       on a CUDA device: training throughput, SD-1.5-size attribution cost (else says so, exits 0)"
 	@echo "make docs            the README's pictures (samples, heat-map overlay, demo page)"
 	@echo "make deploy RPC_URL=...  deploy and wire the contracts -> deployments/<chainId>.json"
 	@echo "make lint            ruff; solhint and prettier on contracts/; tsc on web/ (pinned npm tools, offline)"
@@ -98,6 +99,12 @@ bench: install compile
 	$(PY) -m bench.indexer_sync
 	$(PY) -m bench.demo
 	$(PY) -m bench.report --readme README.md
+
+# On a CUDA device (bench/gpu.py): the default model's training throughput and the attribution
+# overhead on an SD-1.5-size UNet, into bench/results.json; without one it says so and exits 0.
+# Not part of `make bench`, whose figures are this machine's CPU.
+bench-gpu: $(VENV)/.installed
+	$(PY) -m bench.gpu
 
 demo: install compile
 	$(VENV)/bin/styleledger demo

@@ -177,6 +177,33 @@ KEYS: dict[str, Key] = {
     ),
     # the whole story: `styleledger demo` timed by bench/demo.py
     "demo_wall_s": Key("s", "< 300 (2 cores)", "styleledger demo: 12 mints, anvil to claims"),
+    # on a CUDA device: `make bench-gpu` (bench/gpu.py; not in `make bench`), which prints the
+    # device's name (this file holds numbers only)
+    "gpu_device_memory_gib": Key(
+        "GiB", "-", "memory of the CUDA device the gpu_* figures were measured on"
+    ),
+    "gpu_compute_capability": Key("major.minor", "-", "that device's CUDA compute capability"),
+    "gpu_train_samples_per_s": Key(
+        "samples/s",
+        "-",
+        "default model, stage 2 training step at batch 32, fp32 (VAE encode, text encoder, UNet "
+        "min-SNR epsilon loss, backward, clip, AdamW; one prepared batch, no EMA), 30 steps "
+        "after 3 warm-up",
+    ),
+    "gpu_sd15_s_per_image": Key(
+        "s",
+        "-",
+        "SD-1.5-size UNet of random weights (output layer zeroed), fp16, 512 px, CFG batch of 2, "
+        "20 DDIM steps: the denoising loop (no VAE), best of 7",
+    ),
+    "gpu_sd15_attributed_s_per_image": Key(
+        "s", "-", "the same with attribution (trace, token maps at 512 px, word figures), best of 7"
+    ),
+    "gpu_sd15_attribution_ratio": Key(
+        "ratio",
+        "<= 1.10",
+        "gpu_sd15 attributed / plain, same latents and text states, median of 7 alternating pairs",
+    ),
 }
 
 

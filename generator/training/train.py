@@ -208,18 +208,54 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
         e.lerp_(p, 1.0 - decay)
 
 
+def diffusion_params(models: dict) -> list[torch.nn.Parameter]:
+    """What stage 2 trains: the UNet and the text encoder together."""
+    return list(models["unet"].parameters()) + list(models["text_encoder"].parameters())
+
+
+def diffusion_loss(
+    cfg: TrainConfig,
+    models: dict,
+    scheduler,
+    images: np.ndarray,
+    captions: list[str],
+    gen: torch.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """Stage 2's loss on one batch (uint8 images at the model's size, captions after dropout):
+    VAE latents (a posterior sample), noised at random timesteps, the UNet's epsilon prediction
+    conditioned on the words-only prompt encoding, min-SNR weighted. Draws from ``gen`` only."""
+    vae, unet = models["vae"], models["unet"]
+    with torch.no_grad():
+        posterior = vae.encode(to_tensor(images, device)).latent_dist
+        noise_z = torch.randn(posterior.mean.shape, generator=gen).to(device)
+        latents = (posterior.mean + posterior.std * noise_z) * vae.config.scaling_factor
+    noise = torch.randn(latents.shape, generator=gen).to(device)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(images),), generator=gen)
+    t = t.to(device)
+    noisy = scheduler.add_noise(latents, noise, t)
+    embeds = encode_prompt(captions, models["tokenizer"], models["text_encoder"], WORDS_ONLY)
+    pred = unet(noisy, t, encoder_hidden_states=embeds).sample
+    per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
+    return (per_sample * min_snr_weights(scheduler, t, cfg.min_snr_gamma)).mean()
+
+
+def optimizer_step(opt, params, loss: torch.Tensor, grad_clip: float) -> None:
+    """Backward, gradient-norm clipping and the AdamW step."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, grad_clip)
+    opt.step()
+
+
 def train_diffusion(
     cfg: TrainConfig, models: dict, state: dict, device: torch.device, log: Logger
 ) -> None:
-    vae, unet, text_encoder, tokenizer = (
-        models["vae"],
-        models["unet"],
-        models["text_encoder"],
-        models["tokenizer"],
-    )
+    vae, unet, text_encoder = models["vae"], models["unet"], models["text_encoder"]
+    tokenizer = models["tokenizer"]
     ema_unet, ema_text = models["ema_unet"], models["ema_text"]
     scheduler = make_noise_scheduler()
-    params = list(unet.parameters()) + list(text_encoder.parameters())
+    params = diffusion_params(models)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     if state.get("opt"):
         opt.load_state_dict(state["opt"])
@@ -235,25 +271,11 @@ def train_diffusion(
         images = resize_images(images, cfg.arch.image_size)
         rng = np.random.default_rng([cfg.seed, 11, step])
         captions = ["" if rng.random() < cfg.caption_dropout else c for c in captions]
-        with torch.no_grad():
-            posterior = vae.encode(to_tensor(images, device)).latent_dist
-            noise_z = torch.randn(posterior.mean.shape, generator=gen).to(device)
-            latents = (posterior.mean + posterior.std * noise_z) * vae.config.scaling_factor
-        noise = torch.randn(latents.shape, generator=gen).to(device)
-        t = torch.randint(0, scheduler.config.num_train_timesteps, (len(images),), generator=gen)
-        t = t.to(device)
-        noisy = scheduler.add_noise(latents, noise, t)
-        embeds = encode_prompt(captions, tokenizer, text_encoder, WORDS_ONLY)
-        pred = unet(noisy, t, encoder_hidden_states=embeds).sample
-        per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
-        loss = (per_sample * min_snr_weights(scheduler, t, cfg.min_snr_gamma)).mean()
+        loss = diffusion_loss(cfg, models, scheduler, images, captions, gen, device)
         lr = cfg.lr * lr_factor(cfg, step, elapsed0 + time.time() - t0)
         for group in opt.param_groups:
             group["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        opt.step()
+        optimizer_step(opt, params, loss, cfg.grad_clip)
         decay = min(cfg.ema_decay, (1 + step) / (10 + step))  # short runs: EMA warms up
         ema_update(ema_unet, unet, decay)
         ema_update(ema_text, text_encoder, decay)
