@@ -208,6 +208,13 @@ class StyleOut(Schema):
         description="The style adapter learned from the artist's consented works (sha256 of "
         "its weight files); null when the style has none.",
     )
+    adapter_base_model_id: Hex32 | None = Field(
+        None,
+        description="The base model the adapter was trained on (its manifest's base_model_id), "
+        "as this service finds the adapter on its search path; a project renders with the "
+        "adapter only on that model. Null when the style has no adapter or this service does "
+        "not hold the adapter's files.",
+    )
     works_root: Hex32 | None = Field(
         None,
         description="StandardMerkleTree root (leaf encoding bytes32) of the sha256 of each "

@@ -74,6 +74,8 @@ export interface TokenAttribution { token_id: number; pixel_hash: string; price_
 export interface Style {
   style_id: number; name: string; owner: Address; payout: Address; keywords: string[]; metadata_uri: string;
   adapter_id: Hex | null; works_root: Hex | null; works_uri: string;
+  /** The base model the adapter was trained on, as this server finds it; null: it does not hold the adapter. */
+  adapter_base_model_id: Hex | null;
   status: "active" | "opted_out" | "suspended"; tokens_attributed: number; earned_wei: string;
 }
 export interface AccountToken { token_id: number; project_id: number; project_name: string; invocation: number; token_hash: Hex; state: RenderState; image: string | null; price_wei: string; minted_block: number }

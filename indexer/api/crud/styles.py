@@ -14,6 +14,7 @@ from indexer.api.schemas import (
     Paged,
     StyleOut,
 )
+from indexer.api.services.adapter_models import adapter_base_models
 from indexer.db.models.chain import (
     Style,
 )
@@ -43,7 +44,7 @@ def _style_figures(session: Session, style_ids: Sequence[int]) -> dict[int, tupl
     return {s: (tokens.get(s, 0), earned.get(s, 0)) for s in style_ids}
 
 
-def _style_out(style: Style, figures: tuple[int, int]) -> StyleOut:
+def _style_out(style: Style, figures: tuple[int, int], bases: dict[str, str | None]) -> StyleOut:
     return StyleOut(
         style_id=style.style_id,
         name=style.name,
@@ -52,6 +53,7 @@ def _style_out(style: Style, figures: tuple[int, int]) -> StyleOut:
         keywords=list(style.keywords),
         metadata_uri=style.metadata_uri,
         adapter_id=style.adapter_id,
+        adapter_base_model_id=bases.get(style.adapter_id) if style.adapter_id else None,
         works_root=style.works_root,
         works_uri=style.works_uri,
         status=style.status,
@@ -65,8 +67,9 @@ def list_styles(session: Session, page: Page) -> Paged[StyleOut]:
         select(Style).order_by(Style.style_id).offset(page.offset).limit(page.limit)
     ).all()
     figures = _style_figures(session, [s.style_id for s in styles])
+    bases = adapter_base_models(s.adapter_id for s in styles)
     return Paged[StyleOut](
-        items=[_style_out(s, figures[s.style_id]) for s in styles],
+        items=[_style_out(s, figures[s.style_id], bases) for s in styles],
         total=count_rows(session, select(Style.style_id)),
         **page_fields(page),
     )
@@ -78,4 +81,5 @@ def get_style(session: Session, style_id: int) -> StyleOut | None:
     style = session.get(Style, style_id)
     if style is None:
         return None
-    return _style_out(style, _style_figures(session, [style_id])[style_id])
+    figures = _style_figures(session, [style_id])[style_id]
+    return _style_out(style, figures, adapter_base_models([style.adapter_id]))

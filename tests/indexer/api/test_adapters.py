@@ -37,6 +37,9 @@ def test_styles_show_their_adapter_and_works(client: TestClient) -> None:
     assert (with_adapter["adapter_id"], with_adapter["works_root"]) == (ADAPTER, ROOT)
     assert with_adapter["works_uri"] == WORKS_URI
     assert (without["adapter_id"], without["works_root"], without["works_uri"]) == (None, None, "")
+    # the service holds no folder of this adapter: which base model it fits is unknown here
+    assert with_adapter["adapter_base_model_id"] is None
+    assert without["adapter_base_model_id"] is None
     assert client.get("/styles/1").json() == with_adapter
 
 
@@ -46,4 +49,6 @@ def test_projects_show_their_adapters_in_order(client: TestClient) -> None:
     assert client.get("/projects/1").json()["adapters"] == [OTHER, ADAPTER]
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     assert "adapters" in schema["ProjectOut"]["properties"]
-    assert {"adapter_id", "works_root", "works_uri"} <= set(schema["StyleOut"]["properties"])
+    assert {"adapter_id", "adapter_base_model_id", "works_root", "works_uri"} <= set(
+        schema["StyleOut"]["properties"]
+    )

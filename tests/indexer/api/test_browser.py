@@ -13,10 +13,13 @@ timings: out/test-artifacts/browser/timings.json.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -509,22 +512,63 @@ def test_artist_trains_an_adapter_and_registers_it_in_one_transaction(
     assert page.errors == []
 
 
-def test_author_picks_registered_adapters_for_a_project(browser: Any, live: Live) -> None:
-    """The create form lists the registered styles' adapters (from /styles), keeps the order
-    they are ticked, stops at ArtCore's MAX_ADAPTERS, previews with them and creates the project
-    with createProjectWithAdapters."""
+def _adapter_copy(source: Path, folder: Path, tag: str, base: str | None = None) -> str:
+    """A copy of the adapter folder ``source`` with another id (its embedding file's metadata
+    tagged), the same weights, optionally saying another base model; its id."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from generator import adapters
+
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("works", "training", "*.json"))
+    shutil.copy(source / adapters.MANIFEST_FILE, folder / adapters.MANIFEST_FILE)
+    embedding = folder / adapters.EMBEDDING_FILE
+    with safe_open(str(embedding), "pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
+        metadata = f.metadata() or {}
+    save_file(tensors, str(embedding), metadata={**metadata, "copy": tag})
+    if base is not None:
+        manifest = json.loads((folder / adapters.MANIFEST_FILE).read_text())
+        (folder / adapters.MANIFEST_FILE).write_text(
+            json.dumps({**manifest, "base_model_id": base})
+        )
+    return "0x" + adapters.adapter_id(folder)
+
+
+def test_author_picks_registered_adapters_for_a_project(
+    browser: Any, live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The create form lists the registered styles' adapters (from /styles), offers only those
+    trained on the project's model (the others disabled with the reason: another base model, or
+    files this service does not hold), re-checks them when the model changes (unticking, saying
+    so), keeps the order they are ticked, stops at ArtCore's MAX_ADAPTERS, previews with them and
+    creates the project with createProjectWithAdapters."""
     import httpx
 
+    from generator.adapters import find_adapter
+
     registry, core = live.contracts["StyleRegistry"], live.contracts["ArtCore"]
-    # four more styles with adapters (ids only: the registry does not hold weights)
-    made = {}
-    for i, word in enumerate(("grid", "bricks", "spiral", "weave")):
-        adapter, root = bytes([i + 1]) * 32, bytes([i + 9]) * 32
+    models = [m["model_id"] for m in httpx.get(f"{live.base}/drafts/generator").json()["models"]]
+    styles = httpx.get(f"{live.base}/styles?limit=500").json()["items"]
+    trained = next(s for s in styles if "hatch" in s["keywords"] and s["adapter_id"])
+    mid, other = trained["adapter_base_model_id"][2:], "12" * 32  # the previous test trained it
+    assert mid in models  # on the tiny model
+    # more styles with adapters: four copies of the trained one on this service's search path
+    # (other ids, the tiny model's), one that says another base model, one this service lacks
+    extra = tmp_path / "adapters"
+    monkeypatch.setenv(
+        "STYLELEDGER_MODELS", f"{extra}{os.pathsep}{os.environ['STYLELEDGER_MODELS']}"
+    )
+    source = find_adapter(trained["adapter_id"])
+    made = {w: _adapter_copy(source, extra / w, w) for w in ("grid", "bricks", "spiral", "weave")}
+    made["moire"] = _adapter_copy(source, extra / "moire", "moire", base=other)
+    made["lattice"] = "0x" + "07" * 32  # an id only: no folder anywhere
+    for i, (word, adapter) in enumerate(made.items()):
         tx = registry.functions.registerStyleWithAdapter(
-            word.title(), [word], live.accounts[2], "", adapter, root, f"ipfs://works/{word}"
-        ).transact({"from": live.accounts[2]})
+            word.title(), [word], live.accounts[2], "", bytes.fromhex(adapter[2:]),
+            bytes([i + 9]) * 32, f"ipfs://works/{word}",
+        ).transact({"from": live.accounts[2]})  # fmt: skip
         assert live.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
-        made[word] = "0x" + adapter.hex()
     deadline = time.monotonic() + 30
     while True:
         styles = httpx.get(f"{live.base}/styles?limit=500").json()["items"]
@@ -533,9 +577,11 @@ def test_author_picks_registered_adapters_for_a_project(browser: Any, live: Live
             break
         assert time.monotonic() < deadline, "the adapters never reached the API"
         time.sleep(0.3)
-    assert len(with_adapter) >= 5, "the trained adapter's style (previous test) is missing"
-    trained = next(s for s in with_adapter.values() if "hatch" in s["keywords"])
-    fake = {a: sid for sid, s in with_adapter.items() if (a := s["adapter_id"]) in made.values()}
+    sid = {
+        w: next(k for k, s in with_adapter.items() if s["adapter_id"] == a) for w, a in made.items()
+    }
+    bases = {w: with_adapter[sid[w]]["adapter_base_model_id"] for w in made}
+    assert bases == {**{w: "0x" + mid for w in made}, "moire": "0x" + other, "lattice": None}
 
     author = live.accounts[6]
     page = live.page(browser, author)
@@ -547,7 +593,16 @@ def test_author_picks_registered_adapters_for_a_project(browser: Any, live: Live
     live.open(page, "#author")
     page.wait_for_selector("#project-adapters input.pick-adapter")
     boxes = page.locator("#project-adapters input.pick-adapter")
-    assert boxes.count() == len(with_adapter)
+    assert boxes.count() == len(with_adapter)  # all listed; those that do not fit disabled
+    page.select_option("#project-model_id", mid)
+    assert page.is_disabled(f"#adapter-{sid['moire']}")
+    assert page.inner_text(f"#adapter-{sid['moire']}-why") == (
+        f"✗ trained on model 0x{other[:8]}…, this project renders with 0x{mid[:8]}…"
+    )
+    assert page.is_disabled(f"#adapter-{sid['lattice']}")
+    assert "does not hold the adapter's files" in page.inner_text(f"#adapter-{sid['lattice']}-why")
+    assert page.is_enabled(f"#adapter-{trained['style_id']}")
+    assert page.is_hidden(f"#adapter-{trained['style_id']}-why")
     page.fill("#project-name", "Hatched Nights")
     page.fill("#project-prompt", "neon hatch")
     page.fill("#project-steps", "2")
@@ -555,21 +610,41 @@ def test_author_picks_registered_adapters_for_a_project(browser: Any, live: Live
     page.fill("#project-height", "64")
     # ticked: the trained adapter, then "spiral": the order is the ticking order
     page.check(f"#adapter-{trained['style_id']}")
-    page.check(f"#adapter-{fake[made['spiral']]}")
+    page.check(f"#adapter-{sid['spiral']}")
     order = page.locator("#adapter-order li")
     assert [order.nth(i).get_attribute("data-adapter-id") for i in range(2)] == [
         trained["adapter_id"], made["spiral"],
     ]  # fmt: skip
     for word in ("grid", "bricks"):
-        page.check(f"#adapter-{fake[made[word]]}")
-    assert page.is_disabled(f"#adapter-{fake[made['weave']]}")  # MAX_ADAPTERS = 4
+        page.check(f"#adapter-{sid[word]}")
+    assert page.is_disabled(f"#adapter-{sid['weave']}")  # MAX_ADAPTERS = 4
     assert core.functions.MAX_ADAPTERS().call() == 4
     for word in ("grid", "bricks"):
-        page.uncheck(f"#adapter-{fake[made[word]]}")
-    assert page.is_enabled(f"#adapter-{fake[made['weave']]}")
+        page.uncheck(f"#adapter-{sid[word]}")
+    assert page.is_enabled(f"#adapter-{sid['weave']}")
+    _shot(page, "adapter-05-author-picks")
+    # another model (one this server does not hold, as an edited project's may be): the ticked
+    # adapters no longer fit and are unticked, saying so; the one trained on it is offered
+    page.evaluate(
+        f"document.querySelector('#project-model_id').append(new Option('other', '{other}'))"
+    )
+    page.select_option("#project-model_id", other)
+    note = _msg(page, "adapter-picker-message", "info")
+    assert f"#{trained['style_id']} " in note and f"#{sid['spiral']} Spiral" in note
+    assert f"this project renders with 0x{other[:8]}…" in note
+    assert page.locator("#adapter-order li").count() == 0
+    assert not page.is_checked(f"#adapter-{trained['style_id']}")
+    assert page.is_disabled(f"#adapter-{trained['style_id']}")
+    assert page.is_enabled(f"#adapter-{sid['moire']}")
+    _shot(page, "adapter-06-other-model")
+    _axe(page)
+    # back to the model this server renders: tick them again
+    page.select_option("#project-model_id", mid)
+    assert page.is_disabled(f"#adapter-{sid['moire']}")
+    page.check(f"#adapter-{trained['style_id']}")
+    page.check(f"#adapter-{sid['spiral']}")
     page.wait_for_timeout(1000)
     assert any(trained["adapter_id"] in body for body in asked), asked  # previews pin them too
-    _shot(page, "adapter-05-author-picks")
     page.click("#create-project button[type=submit]")
     text = _msg(page, "project-form-message")
     project_id = int(text.split("#")[1].split()[0])

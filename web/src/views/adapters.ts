@@ -240,39 +240,78 @@ async function finished(job: AdapterJob, ctx: TrainContext): Promise<HTMLElement
 }
 
 /** The adapters of registered, active styles for the project form: checkboxes, the order in
- * which they are ticked kept (the order the project loads them), at most ``max``. */
-export function adapterPicker(styles: Style[], max: number, initial: Hex[], onChange: () => void): { el: HTMLElement; picked: () => Hex[]; keywords: () => string[] } {
+ * which they are ticked kept (the order the project loads them), at most ``max``. Only adapters
+ * trained on the form's model (``model()``; /styles says each adapter's base model) can be
+ * ticked: the others are listed disabled with the reason, since a render refuses them. Call
+ * ``refit()`` when the model changes: it unticks what no longer fits, says so, and returns
+ * whether it unticked anything. */
+export function adapterPicker(styles: Style[], max: number, initial: Hex[], model: () => string, onChange: () => void): { el: HTMLElement; picked: () => Hex[]; keywords: () => string[]; refit: () => boolean } {
   const offered = styles.filter((s) => s.adapter_id && s.status === "active");
-  const picked: Hex[] = initial.filter((a) => offered.some((s) => s.adapter_id === a));
+  const byId = new Map(offered.map((s) => [s.adapter_id, s]));
+  const picked: Hex[] = initial.filter((a) => byId.has(a));
+  const note = new Message("adapter-picker-message");
+  const hex = (id: string) => id.trim().replace(/^0x/i, "").toLowerCase();
+  const short = (id: string) => `0x${hex(id).slice(0, 8)}…`;
+  /** Why the adapter of ``s`` cannot go on a project of the form's model; null when it fits. */
+  const misfit = (s: Style): string | null => {
+    const base = s.adapter_base_model_id;
+    if (!base) return "this service does not hold the adapter's files";
+    const m = hex(model());
+    if (!/^[0-9a-f]{64}$/.test(m)) return `trained on model ${short(base)}; choose the project's model first`;
+    return hex(base) === m ? null : `trained on model ${short(base)}, this project renders with ${short(m)}`;
+  };
   const order = h("ol", { id: "adapter-order", class: "small", "data-testid": "adapter-order", "aria-live": "polite" });
-  const boxes = offered.map((s) => {
-    const box = h("input", { type: "checkbox", id: `adapter-${s.style_id}`, class: "pick-adapter", value: s.adapter_id, "data-style-id": s.style_id });
+  const rows = offered.map((s) => {
+    const box = h("input", { type: "checkbox", id: `adapter-${s.style_id}`, class: "pick-adapter", value: s.adapter_id, "data-style-id": s.style_id, "aria-describedby": `adapter-${s.style_id}-why` });
     box.checked = picked.includes(s.adapter_id as Hex);
     box.addEventListener("change", () => {
       const id = s.adapter_id as Hex;
       if (box.checked && !picked.includes(id)) picked.push(id);
-      if (!box.checked) picked.splice(picked.indexOf(id), 1);
+      if (!box.checked && picked.includes(id)) picked.splice(picked.indexOf(id), 1);
       redraw();
       onChange();
     });
-    return h("div", { class: "check-row" }, box,
-      h("label", { for: box.id }, `#${s.style_id} ${s.name} — “${s.keywords.join(", ")}” `, h("span", { class: "mono small", title: s.adapter_id }, `${(s.adapter_id as string).slice(0, 10)}…`)));
+    const why = h("span", { id: `adapter-${s.style_id}-why`, class: "field-msg adapter-why", "data-testid": `adapter-${s.style_id}-why` });
+    if (s.adapter_base_model_id) why.title = `trained on model 0x${hex(s.adapter_base_model_id)}`;
+    const row = h("div", { class: "check-row", "data-style-id": s.style_id }, box,
+      h("div", null,
+        h("label", { for: box.id }, `#${s.style_id} ${s.name} — “${s.keywords.join(", ")}” `, h("span", { class: "mono small", title: s.adapter_id }, `${(s.adapter_id as string).slice(0, 10)}…`)),
+        why));
+    return { s, box, why, row };
   });
   const redraw = () => {
-    for (const row of boxes) {
-      const box = row.querySelector("input") as HTMLInputElement;
-      box.disabled = !box.checked && picked.length >= max;
+    for (const { s, box, why, row } of rows) {
+      const problem = misfit(s);
+      box.disabled = problem !== null || (!box.checked && picked.length >= max);
+      why.textContent = problem ? `✗ ${problem}` : "";
+      why.hidden = problem === null;
+      row.dataset.fits = String(problem === null);
     }
-    const byId = new Map(offered.map((s) => [s.adapter_id, s]));
     clear(order, picked.map((a) => h("li", { "data-adapter-id": a }, `#${byId.get(a)?.style_id} ${byId.get(a)?.name}`)));
   };
-  redraw();
+  const refit = (): boolean => {
+    const dropped = picked.flatMap((a) => {
+      const s = byId.get(a) as Style;
+      const problem = misfit(s);
+      return problem ? [`#${s.style_id} ${s.name} (${problem})`] : [];
+    });
+    if (dropped.length) {
+      picked.splice(0, picked.length, ...picked.filter((a) => misfit(byId.get(a) as Style) === null));
+      for (const { box } of rows) box.checked = picked.includes(box.value as Hex);
+      note.show("info", `Unticked ${dropped.join("; ")}: a project renders only with adapters trained on its own model.`);
+    }
+    redraw();
+    return dropped.length > 0;
+  };
+  refit();
   const el = h("fieldset", { id: "project-adapters", class: "adapters", "data-testid": "project-adapters" },
     h("legend", null, `Style adapters (up to ${max}, loaded in the order you tick them)`),
-    offered.length ? boxes : h("p", { class: "muted small" }, "No registered style has an adapter yet."),
+    offered.length ? h("p", { class: "muted small" }, "Only adapters trained on the project's model can be ticked.") : null,
+    offered.length ? rows.map((r) => r.row) : h("p", { class: "muted small" }, "No registered style has an adapter yet."),
+    note.el,
     offered.length ? h("p", { class: "muted small" }, "Loading order:") : null, order);
-  const keywords = () => picked.flatMap((a) => offered.find((s) => s.adapter_id === a)?.keywords ?? []);
-  return { el, picked: () => [...picked], keywords };
+  const keywords = () => picked.flatMap((a) => byId.get(a)?.keywords ?? []);
+  return { el, picked: () => [...picked], keywords, refit };
 }
 
 /** The adapter a style carries (on-chain, so it shows at once after the transaction). */

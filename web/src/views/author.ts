@@ -54,9 +54,6 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
   const v = (name: string) => inputs[name].value.trim();
   const int = (name: string) => (/^[0-9]+$/.test(v(name)) ? Number(v(name)) : NaN);
   const model = () => info.models.find((m) => m.model_id === v("model_id").replace(/^0x/, "").toLowerCase());
-  // the registered styles' adapters the project renders with, in the order ticked
-  const adapters = adapterPicker(limits.styles, limits.maxAdapters, e?.adapters ?? [], () => { validate(); schedulePreview(); });
-
   const modelSelect = info.models.length
     ? h("select", null, info.models.map((m) => h("option", { value: m.model_id }, `${m.name} (${m.model_id.slice(0, 10)}…, ${m.image_size} px)`)))
     : h("input", { placeholder: "0x… sha256 of the model's weights", spellcheck: "false" });
@@ -98,6 +95,9 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
   );
   (inputs.scheduler as HTMLSelectElement).value = e?.settings.scheduler ?? model0?.default_scheduler ?? info.schedulers[0];
   if (e) inputs.model_id.value = e.model_id.replace(/^0x/, "");
+  // the registered styles' adapters the project renders with, in the order ticked: those trained
+  // on the form's model only, re-checked when the model changes
+  const adapters = adapterPicker(limits.styles, limits.maxAdapters, e?.adapters ?? [], () => v("model_id"), () => { validate(); schedulePreview(); });
   const preview = h("input", { type: "checkbox", id: "project-preview-mint", name: "preview_mint" });
   preview.checked = e?.preview_mint ?? true;
   form.append(h("div", { class: "check-row" }, preview, h("label", { for: "project-preview-mint" }, "Preview minting: collectors preview seeds for free and mint the one they like")), adapters.el);
@@ -150,15 +150,19 @@ function projectForm(info: GeneratorInfo, limits: Limits, gen: number): HTMLElem
     timer = window.setTimeout(() => slots.forEach((s) => void s.render()), 600);
   };
   form.addEventListener("input", (event) => {
-    validate();
     const target = event.target as HTMLElement;
+    if (target === inputs.model_id) adapters.refit(); // before the checks and the preview, which read the picks
+    validate();
     if (renderFields.some((n) => inputs[n] === target)) schedulePreview();
     else if (target.classList.contains("seed")) {
       window.clearTimeout(timer);
       timer = window.setTimeout(() => slots.forEach((s) => { if (s.shownSeed === null) void s.render(); }), 600);
     }
   });
-  form.addEventListener("change", () => validate());
+  form.addEventListener("change", (event) => {
+    if (event.target === inputs.model_id && adapters.refit()) schedulePreview();
+    validate();
+  });
   validate();
   schedulePreview();
 
