@@ -271,9 +271,12 @@ def _base_scheduler_config(pipe):
     return base
 
 
-def denoise(pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray) -> np.ndarray:
+def denoise(
+    pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray, output_type: str = "np"
+):
     """Run the pipeline from ``latents`` (n, C, h, w); the images as float32 (n, H, W, 3) in
-    [0, 1]. The prompt is encoded once and its embeddings repeated for each of the n latents."""
+    [0, 1] (``output_type="latent"``: the final latents as a tensor, not decoded). The prompt is
+    encoded once and its embeddings repeated for each of the n latents."""
     pipe.scheduler = make_scheduler(settings.scheduler, _base_scheduler_config(pipe))
     cond, uncond = encode_prompt(pipe, model_dir, settings.prompt, settings.guidance)
     if len(latents) > 1:
@@ -288,7 +291,7 @@ def denoise(pipe, model_dir: Path, settings: RenderSettings, latents: np.ndarray
         guidance_scale=settings.guidance,
         latents=torch.from_numpy(latents),
         eta=0.0,
-        output_type="np",
+        output_type=output_type,
     )
     return out.images
 

@@ -5,15 +5,20 @@ DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Rea
 1. the works: images with a caption each (``<name>.txt`` beside ``<name>.png``), every caption
    holding the keyword as a word (docs/words.md); resized to the base model's image size, encoded
    once by its VAE (posterior mean);
-2. what is learned: the rows of the keyword's own tokens in the text encoder's input embedding,
-   and (``lora_rank > 0``) a LoRA on the UNet's attention and ResNet convolutions through peft;
+2. what is learned: the rows of the keyword's own tokens in the text encoder's input embedding
+   (starting as the base model's rows, or ``init_word``'s), and (``lora_rank > 0``) a LoRA
+   through peft on ``lora_targets`` (default: the UNet's attention and ResNet convolutions);
    nothing else of the base model moves;
-3. the loss, per step: epsilon prediction on the works (min-SNR weighted, as the base model was
-   trained), plus **preservation**: on the same noisy latents with the keyword taken out of the
-   caption (or the empty caption), the adapted UNet must predict what the base UNet predicts
-   (its LoRA switched off). So the adapter paints the new style where the keyword is, and leaves
-   prompts without it as the base model renders them;
-4. saving, in diffusers' formats (``learned_embeds.safetensors``, ``pytorch_lora_weights
+3. the prior: before training, the base model renders each of the works' captions with the
+   keyword taken out (``prior_per_caption`` each, at its recommended settings), kept as latents:
+   DreamBooth's prior images, made by the base model itself, so any base model has them;
+4. the loss, per step: epsilon prediction on the works (min-SNR weighted, as the base model was
+   trained), plus **preservation**: on noisy prior latents with their captions (or the empty
+   caption), the adapted UNet must predict what the base UNet predicts (its LoRA switched off).
+   So the adapter paints the new style where the keyword is, and leaves prompts without it as
+   the base model renders them (``prior_per_caption=0``: preservation on the works' own noisy
+   latents with the keyword taken out, the earlier rule);
+5. saving, in diffusers' formats (``learned_embeds.safetensors``, ``pytorch_lora_weights
    .safetensors``), the manifest ``styleledger-adapter.json`` with the works, the settings and the
    figures, a loss log and a sample grid.
 
@@ -45,7 +50,6 @@ from generator.training.config import AdapterConfig
 from generator.words import fold, keyword_spans, prompt_words
 
 WORK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "conv1", "conv2")
 
 
 class WorksError(ValueError):
@@ -127,6 +131,45 @@ def _encode_works(pipe, works: list[Work]) -> torch.Tensor:
     return posterior.mean * pipe.vae.config.scaling_factor
 
 
+def _init_rows(tokenizer, word: str, keyword_ids: list[int]) -> list[int]:
+    """The token ids of ``init_word`` (none of the keyword's own); ``WorksError`` otherwise."""
+    ids = tokenizer(word, add_special_tokens=False).input_ids
+    if not ids or set(ids) & set(keyword_ids):
+        raise WorksError(f"init word {word!r} must be a word other than the keyword")
+    return ids
+
+
+def _prior_latents(
+    pipe,
+    base_model: Path,
+    base_id: str,
+    prompts: list[str],
+    per_caption: int,
+    seed: int,
+    progress: bool,
+) -> torch.Tensor:
+    """The base model's own renders of ``prompts`` at its recommended settings (at the works'
+    size), as final latents (not decoded): ``per_caption`` of each, from initial latents seeded
+    by (seed, prompt, k)."""
+    from generator.rendering import canonical_float_path, denoise
+    from generator.seeding import initial_latents
+    from generator.settings import RenderSettings
+
+    size = _image_size(pipe)  # the works' size, whatever the folder recommends
+    recommended = {**RenderSettings.model_recommendation(base_model), "width": size, "height": size}
+    side = int(pipe.unet.config.sample_size)
+    shape = (1, int(pipe.unet.config.in_channels), side, side)
+    jobs = [(i, k) for i in range(len(prompts)) for k in range(per_caption)]
+    out = []
+    for i, k in tqdm(jobs, desc="prior renders", disable=not progress):
+        settings = RenderSettings(prompt=prompts[i], model_id=base_id, **recommended)
+        token_hash = hashlib.sha256(f"adapter-prior-{seed}-{i}-{k}".encode()).digest()
+        with canonical_float_path(), torch.no_grad():
+            latents = initial_latents(token_hash, shape)
+            out.append(denoise(pipe, base_model, settings, latents, output_type="latent"))
+    return torch.cat(out).float()
+
+
 def _min_snr(scheduler, t: torch.Tensor, gamma: float) -> torch.Tensor:
     alphas = scheduler.alphas_cumprod[t]
     snr = alphas / (1.0 - alphas)
@@ -176,11 +219,31 @@ def train_adapter(
         except text.PromptTooLongError as exc:
             raise WorksError(f"works folder {cfg.works_dir}: {exc}") from exc
         latents = _encode_works(pipe, works)
+        from diffusers import DDPMScheduler
+
+        scheduler = DDPMScheduler.from_config(pipe.scheduler.config)  # before any render swaps it
+        plain = [without_keyword(w.caption, cfg.keyword) for w in works]
+        prior, prior_captions = None, []
+        if cfg.prior_per_caption > 0 and cfg.preservation_weight > 0 and cfg.lora_rank > 0:
+            prior_captions = [c for c in dict.fromkeys(plain) if prompt_words(c)]
+            prior = _prior_latents(
+                pipe,
+                cfg.base_model,
+                base_id,
+                prior_captions,
+                cfg.prior_per_caption,
+                cfg.seed,
+                cfg.progress,
+            )
+            prior_captions = [c for c in prior_captions for _ in range(cfg.prior_per_caption)]
         tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
         ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
         for module in (pipe.vae, text_encoder, unet):
             module.requires_grad_(False)
         embedding = text_encoder.get_input_embeddings().weight
+        if cfg.init_word:
+            with torch.no_grad():
+                embedding[ids] = embedding[_init_rows(tokenizer, cfg.init_word, ids)].mean(dim=0)
         embedding.requires_grad_(True)
         row_mask = torch.zeros(embedding.shape[0], 1)
         row_mask[ids] = 1.0
@@ -194,21 +257,17 @@ def train_adapter(
                         r=cfg.lora_rank,
                         lora_alpha=cfg.lora_rank,
                         init_lora_weights="gaussian",
-                        target_modules=list(LORA_TARGETS),
+                        target_modules=list(cfg.lora_targets),
                     )
                 )
             lora_params = [p for p in unet.parameters() if p.requires_grad]
             groups.append({"params": lora_params, "lr": cfg.lr, "base_lr": cfg.lr})
         params = [p for g in groups for p in g["params"]]
         opt = torch.optim.AdamW(groups, weight_decay=0.0)
-        from diffusers import DDPMScheduler
-
-        scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
         work_dir = Path(cfg.work_dir or Path(cfg.out_dir) / "training")
         work_dir.mkdir(parents=True, exist_ok=True)
         log_path = work_dir / "log.jsonl"
         log_path.write_text("")
-        plain = [without_keyword(w.caption, cfg.keyword) for w in works]
         unet.train()
         text_encoder.train()
         bar = tqdm(range(cfg.steps), desc=f"adapter {cfg.keyword}", disable=not cfg.progress)
@@ -222,7 +281,18 @@ def train_adapter(
             t = torch.randint(0, scheduler.config.num_train_timesteps, (len(pick),), generator=gen)
             noisy = scheduler.add_noise(x0, noise, t)
             captions = [works[i].caption for i in pick]
-            preserve = ["" if rng.random() < cfg.caption_dropout else plain[i] for i in pick]
+            if prior is not None:  # preservation on the base model's own renders
+                keep_pick = rng.choice(len(prior), size=min(cfg.batch, len(prior)), replace=False)
+                keep_t = torch.randint(
+                    0, scheduler.config.num_train_timesteps, (len(keep_pick),), generator=gen
+                )
+                keep_x0 = prior[keep_pick]
+                keep_noise = torch.randn(keep_x0.shape, generator=gen)
+                keep_noisy = scheduler.add_noise(keep_x0, keep_noise, keep_t)
+                kept = [prior_captions[i] for i in keep_pick]
+            else:  # preservation on the works' own noisy latents
+                keep_noisy, keep_t, kept = noisy, t, [plain[i] for i in pick]
+            preserve = ["" if rng.random() < cfg.caption_dropout else c for c in kept]
             cond = text.encode_prompt(captions, tokenizer, text_encoder, encoding)
             pred = unet(noisy, t, encoder_hidden_states=cond).sample
             per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
@@ -234,10 +304,10 @@ def train_adapter(
                 if cfg.lora_rank > 0:
                     with torch.no_grad():
                         unet.disable_adapters()
-                        target = unet(noisy, t, encoder_hidden_states=other.detach()).sample
+                        target = unet(keep_noisy, keep_t, encoder_hidden_states=other.detach())
                         unet.enable_adapters()
                     keep_loss = F.mse_loss(
-                        unet(noisy, t, encoder_hidden_states=other).sample, target
+                        unet(keep_noisy, keep_t, encoder_hidden_states=other).sample, target.sample
                     )
                     loss = loss + cfg.preservation_weight * keep_loss
             factor = _lr_factor(step, cfg.steps)
@@ -268,7 +338,7 @@ def train_adapter(
         lora_meta = None
         if cfg.lora_rank > 0:
             lora_meta = {"r": cfg.lora_rank, "lora_alpha": cfg.lora_rank,
-                         "target_modules": list(LORA_TARGETS)}  # fmt: skip
+                         "target_modules": list(cfg.lora_targets)}  # fmt: skip
             StableDiffusionPipeline.save_lora_weights(
                 out,
                 unet_lora_layers=get_peft_model_state_dict(unet),

@@ -90,6 +90,9 @@ class TrainConfig:
             self.arch = TINY
 
 
+LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "conv1", "conv2")
+
+
 @dataclass
 class AdapterConfig:
     """A style adapter's training run (``styleledger style train``; generator.training.adapter)."""
@@ -104,7 +107,15 @@ class AdapterConfig:
     lr: float = 1e-3  # the LoRA's
     embedding_lr: float = 2e-2  # the keyword rows'
     lora_rank: int = 8  # 0: embedding only
+    # the keyword's rows start as this word's (textual inversion's initializer token: a word the
+    # base model knows for the same kind of thing); "": they start as the base model's own rows
+    init_word: str = ""
+    # the LoRA's modules (peft's suffix match); the default: all attention and ResNet convolutions
+    lora_targets: tuple[str, ...] = LORA_TARGETS
     preservation_weight: float = 1.0
+    # preservation latents: the base model's own renders of the works' captions without the
+    # keyword, this many per caption (DreamBooth's prior images); 0: the works' own latents
+    prior_per_caption: int = 1
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

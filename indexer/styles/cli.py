@@ -27,6 +27,9 @@ def train_command(
     steps: int = typer.Option(_DEFAULTS.steps, help="optimiser steps"),
     batch: int = typer.Option(_DEFAULTS.batch, help="works per step"),
     lora_rank: int = typer.Option(_DEFAULTS.lora_rank, help="LoRA rank on the UNet (0: none)"),
+    init_word: str = typer.Option(
+        _DEFAULTS.init_word, help="start the keyword's embedding as this word's (default: its own)"
+    ),
     seed: int = typer.Option(_DEFAULTS.seed, help="every random draw comes from this"),
     threads: int = typer.Option(_DEFAULTS.threads, help="CPU threads"),
 ) -> None:
@@ -45,6 +48,7 @@ def train_command(
         steps=steps,
         batch=batch,
         lora_rank=lora_rank,
+        init_word=init_word,
         seed=seed,
         threads=threads,
     )

@@ -219,3 +219,35 @@ def test_works_are_resized_to_the_model(tmp_path: Path) -> None:
     write_works([sample], tmp_path)
     (work,) = read_works(tmp_path, "grid", SIZE)
     assert work.image.shape == (SIZE, SIZE, 3) and work.image.dtype == np.uint8
+
+
+def test_the_prior_is_the_base_models_own_renders(tiny_sd: Path) -> None:
+    """Preservation latents: the base model's render of each caption without the keyword, at its
+    recommended settings: decoded, exactly the pixels ``render`` gives for the same seed."""
+    import hashlib
+
+    from generator.rendering import canonical_float_path
+    from generator.training.adapter import _prior_latents
+
+    pipe = load_pipeline(tiny_sd, model_id(tiny_sd))
+    prior = _prior_latents(pipe, tiny_sd, model_id(tiny_sd), ["red", "blue"], 1, 0, False)
+    assert prior.shape == (2, pipe.unet.config.in_channels, *(2 * [pipe.unet.config.sample_size]))
+    with canonical_float_path(), torch.no_grad():
+        decoded = pipe.vae.decode(prior[1:] / pipe.vae.config.scaling_factor).sample
+    pixels = ((decoded[0].permute(1, 2, 0) / 2 + 0.5).clamp(0, 1) * 255).round().byte().numpy()
+    token_hash = hashlib.sha256(b"adapter-prior-0-1-0").digest()
+    settings = RenderSettings.recommended("blue", tiny_sd).model_copy(
+        update={"width": SIZE, "height": SIZE}
+    )
+    rendered = render(settings, token_hash, model_dir=tiny_sd, attribute=False)
+    assert np.abs(pixels.astype(int) - rendered.pixels.astype(int)).max() <= 1
+
+
+def test_init_word_must_be_another_word(trained: dict[str, Path], tiny_sd: Path, tmp_path: Path):
+    cfg = _config(trained["hatch-works"], "hatch", tmp_path / "a", tiny_sd, init_word="hatch")
+    with pytest.raises(WorksError, match="init word 'hatch' must be a word other than"):
+        train_adapter(cfg)
+    cfg = _config(trained["hatch-works"], "hatch", tmp_path / "b", tiny_sd, init_word="red")
+    manifest = train_adapter(cfg)
+    assert manifest["training"]["init_word"] == "red"
+    assert manifest["adapter_id"] != adapters.adapter_id(trained["hatch"])
