@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     # Style adapters trained from uploaded works (POST /adapters/jobs, one job at a time, into
     # <data_dir>/adapters): the base model folder (empty = the shipped default model), optimiser
     # steps and CPU threads per job (empty = the training defaults, generator/training/config.py),
-    # the most works per job, bytes per work and per upload, and jobs waiting at once (0: no
-    # training on this server).
+    # the most works per job, bytes per work and per upload, jobs waiting at once (0: no
+    # training on this server), and the hours a failed job's folder (its uploaded works) is kept
+    # after it failed (0: forever; a done job's folder is its adapter and is never removed).
     api_adapter_base_model: Path | None = None
     api_adapter_steps: int | None = Field(default=None, ge=1, le=100_000)
     api_adapter_threads: int | None = Field(default=None, ge=1, le=256)
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     api_adapter_max_work_bytes: int = Field(default=8 * 2**20, ge=1)
     api_adapter_max_upload_bytes: int = Field(default=128 * 2**20, ge=1)
     api_adapter_max_queued: int = Field(default=4, ge=0, le=1_000)
+    api_adapter_failed_retention_hours: float = Field(default=168.0, ge=0)
 
     # ── the demo and the docs' pictures ──
     # Where the demo's accounts come from (default: anvil's well-known test mnemonic).

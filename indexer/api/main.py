@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def adapter_jobs(settings: Settings) -> AdapterJobs:
     """The adapter-training queue in ``<data_dir>/adapters``, that folder on the adapter search
-    path when it holds adapters of an earlier run (a finished job puts it there too)."""
+    path when it holds adapters of an earlier run (a finished job puts it there too), failed
+    jobs past their retention removed (``AdapterJobs.prune``; after each job too)."""
     if settings.adapters_dir.is_dir():
         put_on_search_path(settings.adapters_dir)
     limits = Limits(
@@ -108,13 +109,19 @@ def adapter_jobs(settings: Settings) -> AdapterJobs:
         max_upload_bytes=settings.api_adapter_max_upload_bytes,
         max_queued=settings.api_adapter_max_queued,
     )
-    return AdapterJobs(
+    jobs = AdapterJobs(
         settings.adapters_dir,
         settings.api_adapter_base_model or DEFAULT_MODEL_DIR,
         steps=settings.api_adapter_steps,
         threads=settings.api_adapter_threads,
         limits=limits,
+        failed_retention_hours=settings.api_adapter_failed_retention_hours,
     )
+    try:
+        jobs.prune()
+    except Exception:  # housekeeping: the service starts anyway
+        log.exception("pruning the failed adapter jobs in %s failed", settings.adapters_dir)
+    return jobs
 
 
 def app_from_env() -> FastAPI:

@@ -18,6 +18,13 @@ never outlives the service.
 process's ``STYLELEDGER_MODELS``, so ``generator.adapters.find_adapter`` (a style's works, previews
 and renders in this process) finds what it trained; render workers in other processes need it on
 their own ``STYLELEDGER_MODELS``.
+
+A done job's folder stays: it is an adapter, and renders and a style's works may need it. A failed
+job's folder (the works, no adapter; also a job an earlier service left queued or running, which
+reads as interrupted) is useless once the artist has seen why: :meth:`AdapterJobs.prune` removes
+it once it finished more than ``failed_retention_hours`` ago (when the service starts and after
+each job), renaming it to ``.trash-<job id>`` before deleting it, so a crash midway leaves no half
+folder that reads as a job (the next prune deletes what is left).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import dataclasses
 import functools
 import io
 import json
+import logging
 import os
 import queue
 import re
@@ -40,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from generator.adapters import MANIFEST_FILE
 from generator.models import MODELS_ENV, model_id, search_paths
 from generator.training.config import AdapterConfig
 from generator.words import is_keyword
@@ -55,6 +64,10 @@ Status = Literal["queued", "running", "done", "failed"]
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(AdapterConfig)}
 _ENV_LOCK = threading.Lock()
 INTERRUPTED = "the service stopped before this job finished: start it again"
+TRASH_PREFIX = ".trash-"  # a folder being deleted (prune): never a job
+FAILED_RETENTION_HOURS = 168.0  # a failed job's folder is kept this long (0: forever)
+
+log = logging.getLogger(__name__)
 
 
 class JobRefused(ValueError):
@@ -195,12 +208,16 @@ class AdapterJobs:
         steps: int | None = None,
         threads: int | None = None,
         limits: Limits | None = None,
+        failed_retention_hours: float = FAILED_RETENTION_HOURS,
     ) -> None:
         self.root = Path(root)
         self.base_model = Path(base_model)
         self.steps = steps or int(_DEFAULTS["steps"])
         self.threads = threads or int(_DEFAULTS["threads"])
         self.limits = limits or Limits()
+        if failed_retention_hours < 0:
+            raise ValueError(f"failed_retention_hours is {failed_retention_hours}, not >= 0")
+        self.failed_retention_s = failed_retention_hours * 3600.0
         self._jobs: dict[str, Job] = {}
         self._waiting: list[str] = []  # queued job ids, in order
         self._running: str | None = None
@@ -308,21 +325,25 @@ class AdapterJobs:
         """The job, also one of an earlier run of the service (from its ``job.json``)."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is not None:
-                return dataclasses.replace(job)
-            if not JOB_ID.match(job_id):
-                return None
-            path = self.root / job_id / JOB_FILE
-            try:
-                job = Job(**json.loads(path.read_text()))
-            except (OSError, ValueError, TypeError):
-                return None
-            if job.status in ("queued", "running"):  # its service stopped before it ended
-                job.status, job.finished_at = "failed", time.time()
-                job.error = INTERRUPTED
-                self._save(job)
-            self._jobs[job_id] = job
-            return dataclasses.replace(job)
+            if job is None and JOB_ID.match(job_id):
+                job = self._load(job_id, time.time())
+            return None if job is None else dataclasses.replace(job)
+
+    def _load(self, job_id: str, now: float) -> Job | None:
+        """A job of an earlier run of the service from its ``job.json``, cached; one it left
+        queued or running is failed (interrupted) as of ``now``. None when there is no readable
+        ``job.json``. The lock is held."""
+        path = self.root / job_id / JOB_FILE
+        try:
+            job = Job(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+        if job.status in ("queued", "running"):  # its service stopped before it ended
+            job.status, job.finished_at = "failed", now
+            job.error = INTERRUPTED
+            self._save(job)
+        self._jobs[job_id] = job
+        return job
 
     def ahead_of(self, job_id: str) -> int:
         """How many jobs train before ``job_id`` (the running one included); 0 once it runs."""
@@ -353,6 +374,77 @@ class AdapterJobs:
                 child.kill()
         if thread is not None:
             thread.join(timeout)
+
+    # ── retention ──
+
+    def prune(self, now: float | None = None) -> list[str]:
+        """Remove the folders of failed jobs that finished more than ``failed_retention_hours``
+        before ``now`` (default: the time); the job ids removed, also logged.
+
+        Also removed: a folder named like a job whose ``job.json`` is missing or unreadable, that
+        holds no adapter manifest and whose newest entry is older than the retention (a failed
+        leftover). Never removed: a folder holding an adapter manifest (whatever its
+        ``job.json`` says), a done, queued or running job, anything not named like a job. A job
+        an earlier service left queued or running is failed (interrupted) as of ``now`` and
+        removed once the retention has passed from then. Each folder is renamed to
+        ``.trash-<id>`` before it is deleted; ``.trash-*`` folders left by a crash are deleted
+        first. A retention of 0 keeps every job."""
+        now = time.time() if now is None else now
+        try:
+            entries = sorted(self.root.iterdir())
+        except OSError:  # no jobs yet
+            return []
+        for entry in entries:
+            if entry.name.startswith(TRASH_PREFIX) and entry.is_dir() and not entry.is_symlink():
+                log.info("removing %s, left by an earlier prune", entry)
+                shutil.rmtree(entry, ignore_errors=True)
+        if self.failed_retention_s <= 0:
+            return []
+        cutoff = now - self.failed_retention_s
+        removed: list[str] = []
+        for entry in entries:
+            job_id = entry.name
+            if not JOB_ID.match(job_id) or entry.is_symlink() or not entry.is_dir():
+                continue
+            trash = self.root / f"{TRASH_PREFIX}{job_id}"
+            with self._lock:
+                try:
+                    if not self._expired(entry, cutoff, now):
+                        continue
+                    entry.rename(trash)  # from here on it is no job: get() answers None
+                except OSError as exc:
+                    log.warning("cannot remove the failed job folder %s: %s", entry, exc)
+                    continue
+                self._jobs.pop(job_id, None)
+            shutil.rmtree(trash, ignore_errors=True)
+            removed.append(job_id)
+        if removed:
+            hours = self.failed_retention_s / 3600
+            log.info(
+                "removed %d failed adapter job folder(s) older than %g h from %s: %s",
+                len(removed),
+                hours,
+                self.root,
+                ", ".join(removed),
+            )
+        return removed
+
+    def _expired(self, folder: Path, cutoff: float, now: float) -> bool:
+        """Whether the job folder is a failed job's (or a failed leftover) that finished before
+        ``cutoff``. The lock is held."""
+        job_id = folder.name
+        if job_id == self._running or job_id in self._waiting:
+            return False
+        if (folder / MANIFEST_FILE).exists():  # an adapter: renders may need it
+            return False
+        job = self._jobs.get(job_id) or self._load(job_id, now)
+        if job is None:  # no readable job.json: its age is that of its newest entry
+            newest = max(p.lstat().st_mtime for p in (folder, *folder.iterdir()))
+            return newest < cutoff
+        if job.status != "failed":
+            return False
+        finished = job.finished_at if job.finished_at is not None else job.created_at
+        return finished < cutoff
 
     # ── the worker ──
 
@@ -386,6 +478,10 @@ class AdapterJobs:
             finally:
                 with self._lock:
                     self._running = None
+            try:
+                self.prune()
+            except Exception:  # retention is housekeeping: the queue goes on
+                log.exception("pruning the failed adapter jobs in %s failed", self.root)
 
     def _train(self, job_id: str) -> None:
         folder = self.root / job_id
