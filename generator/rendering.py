@@ -356,18 +356,21 @@ def _render_rows(n: int, guided: bool) -> list[torch.Tensor]:
 
 @contextmanager
 def _time_rows_apart(unet, rows: list[torch.Tensor]) -> Iterator[None]:
-    """Linear layers on a (rows, features) input, the timestep embedding and each ResNet's time
-    projection, run once per render's rows. A GEMM's kernel depends on its row count: with 8
-    rows instead of 2, every output row was rounded differently in its last bit (measured on the
-    default model), while the convolutions and attention, whose rows are spatial positions,
-    gave each render the same bits in a batch (``_batch_matches_singles`` checks)."""
+    """Every linear layer of the UNet, run once per render's rows: on a (rows, features) input
+    (the timestep embedding, each ResNet's time projection) and on a (rows, tokens, features)
+    one (attention's projections, the feed-forward). A GEMM's kernel depends on its row count:
+    with 8 rows instead of 2, every output row of the time embedding was rounded differently in
+    its last bit (measured on the default model); on an AVX-512 Xeon the attention projections
+    did so too (8 x 256 rows against 2 x 256), which an AVX2 machine had not shown. The
+    convolutions, norms and attention itself gave each render the same bits in a batch
+    (``_batch_matches_singles`` checks, once per shape)."""
     total = sum(len(r) for r in rows)
     linears = [m for m in unet.modules() if isinstance(m, torch.nn.Linear)]
     saved = [m.__dict__.get("forward") for m in linears]
 
     def per_render(forward):
         def run(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-            if x.ndim != 2 or x.shape[0] != total:
+            if x.ndim not in (2, 3) or x.shape[0] != total:
                 return forward(x, *args, **kwargs)
             parts = [forward(x[idx], *args, **kwargs) for idx in rows]  # each (len(idx), out)
             out = parts[0].new_empty((total, *parts[0].shape[1:]))
@@ -431,7 +434,7 @@ def render_batch(
     Each hash gets its own initial latents, exactly those ``render`` draws, and the pixel hash a
     single ``render`` gives it. What keeps the bits: the prompt is encoded once (a single
     render's encoding, repeated); the VAE decodes one image at a time (diffusers' slicing: a
-    single render's decode); the time embedding's GEMMs run per render (``_time_rows_apart``);
+    single render's decode); every linear layer runs per render (``_time_rows_apart``);
     everything else, element-wise or per spatial position, is shared. Before the first batch of
     a shape, one UNet step of the batch is compared with the single renders' own calls
     (``_batch_matches_singles``); where they differ, the hashes are rendered one by one (so
