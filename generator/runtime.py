@@ -1,12 +1,16 @@
 """The process environment of the canonical float path, set by every entry point before torch
 loads (torch, its OpenMP runtime, oneDNN and MKL read these once, when they load).
 
-* ``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``, ``MKL_CBWR=AVX2``: the kernels of one
+* ``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``, ``MKL_CBWR=AVX2,STRICT``: the kernels of one
   instruction-set level on every x86-64 CPU with AVX2, whatever the CPU could do more. Left to
   themselves, torch's ATen, oneDNN and MKL each pick the widest kernels the CPU has; an AVX-512
   machine and an AVX2 laptop then sum in other orders and 19-20 of 20 token hashes gave another
   pixel hash, so a stranger verifying on an AVX2-only CPU never got "identical". Each of the
   three moves the pixels on its own (measured on this machine), so all three are pinned.
+  ``STRICT`` is MKL's strict reproducibility mode: on an AVX-512 Xeon, MKL's GEMMs (the linear
+  layers and the matmuls inside attention) summed in a thread-dependent order under plain
+  ``AVX2``, and a process started with ``OMP_NUM_THREADS=1`` rendered other pixels than one
+  with 2 (0 of 20 hashes); strict, 20 of 20 agree. It moved every pixel hash (from 2026-12-02).
 * ``GOMP_SPINCOUNT=10000``: an idle OpenMP thread spins briefly, then sleeps. With other work on
   the machine's cores, threads spinning for GOMP's default 300,000 turns (30 billion under
   ``OMP_WAIT_POLICY=ACTIVE``) made a render take 20-120 s instead of 0.65 s. Sleeping at once
@@ -29,7 +33,7 @@ import sys
 CANONICAL_ENVIRONMENT: dict[str, str] = {
     "ATEN_CPU_CAPABILITY": "avx2",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_CBWR": "AVX2",
+    "MKL_CBWR": "AVX2,STRICT",
     "GOMP_SPINCOUNT": "10000",
 }
 CANONICAL_MACHINES = ("x86_64", "AMD64")

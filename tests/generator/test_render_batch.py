@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -96,9 +96,27 @@ def test_default_model_batches_of_4_and_8_on_many_hashes(scheduler, steps, n, re
 
 
 @default_model
+@contextmanager
+def _last_bit_off_in_batches(unet, rows):
+    """A stand-in for a kernel that rounds a batch differently from a single render's call (as
+    GEMMs of other row counts did on the machines measured, before MKL's strict mode): the
+    first convolution's output moves by one part in 10^7 when it holds more than one render."""
+    conv, forward = unet.conv_in, unet.conv_in.forward
+
+    def run(x):
+        out = forward(x)
+        return out * (1 + 1e-7) if x.shape[0] > len(rows[0]) else out
+
+    conv.forward = run
+    try:
+        yield
+    finally:
+        del conv.forward
+
+
 def test_the_check_sees_a_batch_whose_arithmetic_differs(monkeypatch) -> None:
-    """Without the time embedding's per-render GEMMs the batch rounds differently (measured on
-    the default model): the check says so, and the batch falls back to single renders."""
+    """A batch whose arithmetic differs from the single renders' in the last bit: the check
+    says so, and the batch falls back to single renders (same pixel hashes)."""
     settings = RenderSettings(prompt=PROMPT, model_id=model_id(DEFAULT_MODEL_DIR), steps=2)
     pipe = load_pipeline(DEFAULT_MODEL_DIR, settings.model_id)
     hashes = _hashes(4, "probe")
@@ -107,7 +125,7 @@ def test_the_check_sees_a_batch_whose_arithmetic_differs(monkeypatch) -> None:
         cond, uncond = rendering.encode_prompt(pipe, DEFAULT_MODEL_DIR, PROMPT, settings.guidance)
         assert rendering._batch_matches_singles(pipe, settings, latents, cond, uncond)
         monkeypatch.setattr(rendering, "_BATCH_PROBES", weakref.WeakKeyDictionary())
-        monkeypatch.setattr(rendering, "_time_rows_apart", lambda unet, rows: nullcontext())
+        monkeypatch.setattr(rendering, "_time_rows_apart", _last_bit_off_in_batches)
         assert not rendering._batch_matches_singles(pipe, settings, latents, cond, uncond)
     singles = _singles(settings, hashes, DEFAULT_MODEL_DIR)
     assert [r.pixel_hash for r in render_batch(settings, hashes)] == singles
