@@ -196,8 +196,11 @@ def test_ctrl_c_stops_anvil(model_dir: Path, tmp_path: Path) -> None:
         "--out-dir", str(tmp_path), "--model-dir", str(model_dir),
     ]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT
-    )
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT,
+        # Ctrl-C as a terminal delivers it, even when this suite runs in a background job (a
+        # shell without job control starts those with SIGINT ignored, and children inherit it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     assert proc.stdout is not None
     pid = None
     deadline = time.monotonic() + 120
