@@ -128,18 +128,21 @@ def adapter_search_paths() -> list[Path]:
     return [*paths, SHIPPED_ADAPTERS_DIR]
 
 
+def adapter_folders(path: Path) -> list[Path]:
+    """The adapter folders a search-path entry stands for: itself, or the adapter folders in it."""
+    if is_adapter_folder(path):
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if is_adapter_folder(p))
+    return []
+
+
 def find_adapter(wanted: str, search_paths: list[Path] | None = None) -> Path:
     """The first adapter folder on ``search_paths`` whose weights hash to ``wanted``."""
     wanted = normalize_model_id(wanted)
     paths = adapter_search_paths() if search_paths is None else [Path(p) for p in search_paths]
     for path in paths:
-        if is_adapter_folder(path):
-            candidates = [path]
-        elif path.is_dir():
-            candidates = sorted(p for p in path.iterdir() if is_adapter_folder(p))
-        else:
-            candidates = []
-        for candidate in candidates:
+        for candidate in adapter_folders(path):
             if _cached_model_id(candidate) == wanted:
                 return candidate
     searched = ", ".join(str(p) for p in paths) or "(none)"

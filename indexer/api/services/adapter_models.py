@@ -31,9 +31,9 @@ from generator.adapters import (
     AdapterManifest,
     AdapterMismatchError,
     AdapterNotFoundError,
+    adapter_folders,
     adapter_search_paths,
     find_adapter,
-    is_adapter_folder,
 )
 from generator.models import normalize_model_id
 
@@ -67,13 +67,7 @@ def _search_stamp(paths: list[Path]) -> tuple | None:
     seen = []
     try:
         for path in paths:
-            if is_adapter_folder(path):
-                folders = [path]
-            elif path.is_dir():
-                folders = sorted(p for p in path.iterdir() if is_adapter_folder(p))
-            else:
-                folders = []
-            seen += [(str(f), _folder_stamp(f)) for f in folders]
+            seen += [(str(f), _folder_stamp(f)) for f in adapter_folders(path)]
     except OSError:
         return None
     return tuple(seen)
