@@ -94,6 +94,7 @@ bench: install compile
 	$(PY) -m bench.adapters
 	$(PY) -m bench.steps_study
 	$(PY) -m bench.portability
+	$(PY) -m bench.reference_renders
 	$(PY) -m bench.api_load
 	$(PY) -m bench.settlement
 	$(PY) -m bench.indexer_sync

@@ -116,6 +116,14 @@ KEYS: dict[str, Key] = {
     "determinism_across_isa_fraction": Key(
         "fraction", "1.0", "20 hashes, same pixel hash in 7 emulated machines, pinned environment"
     ),
+    "determinism_vs_reference_fraction": Key(
+        "fraction",
+        "1.0",
+        "4 hashes, same pixel hash as bench/reference/ (rendered on the CPU it names)",
+    ),
+    "determinism_vs_reference_max_delta": Key(
+        "levels", "<= 2", "largest difference from the reference pixels (verify's tolerance)"
+    ),
     "determinism_across_isa_unpinned_fraction": Key(
         "fraction", "-", "the same without the pin: ATen default vs AVX2 vs AVX-512"
     ),

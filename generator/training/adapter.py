@@ -69,16 +69,51 @@ def _has_keyword(caption: str, keyword: str) -> bool:
     return any(span.keyword == keyword for span in keyword_spans(caption))
 
 
-def without_keyword(caption: str, keyword: str) -> str:
-    """The caption with every word that spells ``keyword`` taken out (the preservation prompt)."""
+def without_keyword(caption: str, keyword: str, by: str = "") -> str:
+    """The caption with every word that spells ``keyword`` taken out, or put ``by`` in its place
+    (the preservation prompt)."""
     spans = [s for s in keyword_spans(caption) if s.keyword == keyword]
     cut: set[int] = set()
+    firsts: set[int] = set()
     words = prompt_words(caption)
     for span in spans:
         starts = [i for i, (_, start, _) in enumerate(words) if start == span.start]
         for i in starts:
             cut.update(range(i, i + len(span.words)))
-    return " ".join(w for i, (w, _, _) in enumerate(words) if i not in cut)
+            firsts.add(i)
+    out = []
+    for i, (w, _, _) in enumerate(words):
+        if i not in cut:
+            out.append(w)
+        elif by and i in firsts:
+            out.append(by)
+    return " ".join(out)
+
+
+def prior_prompts(
+    captions: list[str], keyword: str, per_caption: int, words: tuple[str, ...] = ()
+) -> list[str]:
+    """The prompts the base model renders for preservation, ``per_caption`` per distinct caption.
+
+    Without ``words``: each caption with the keyword taken out, ``per_caption`` times. With them:
+    the keyword replaced by those words in turn (one the caption already holds is skipped), so
+    the prior holds the prompts the adapter must leave alone (``stripes circle`` where the works
+    say ``hatch circle``), not only what the base model paints when the texture is unsaid."""
+    if not words:
+        plain = dict.fromkeys(without_keyword(c, keyword) for c in captions)
+        return [p for p in plain if prompt_words(p) for _ in range(per_caption)]
+    for word in words:
+        if len(prompt_words(word)) != 1 or _has_keyword(word, keyword):
+            raise WorksError(f"prior word {word!r} must be one word other than the keyword")
+    out: list[str] = []
+    turn = 0
+    for caption in dict.fromkeys(captions):
+        present = {fold(w) for w, _, _ in prompt_words(caption)}
+        fits = [w for w in words if fold(w) not in present] or list(words)
+        for _ in range(per_caption):
+            out.append(without_keyword(caption, keyword, fits[turn % len(fits)]))
+            turn += 1
+    return out
 
 
 def sha256_file(path: Path) -> str:
@@ -144,13 +179,12 @@ def _prior_latents(
     base_model: Path,
     base_id: str,
     prompts: list[str],
-    per_caption: int,
     seed: int,
     progress: bool,
 ) -> torch.Tensor:
     """The base model's own renders of ``prompts`` at its recommended settings (at the works'
-    size), as final latents (not decoded): ``per_caption`` of each, from initial latents seeded
-    by (seed, prompt, k)."""
+    size), as final latents (not decoded), from initial latents seeded by (seed, prompt's place
+    among the distinct prompts, its repeat)."""
     from generator.rendering import canonical_float_path, denoise
     from generator.seeding import initial_latents
     from generator.settings import RenderSettings
@@ -159,10 +193,15 @@ def _prior_latents(
     recommended = {**RenderSettings.model_recommendation(base_model), "width": size, "height": size}
     side = int(pipe.unet.config.sample_size)
     shape = (1, int(pipe.unet.config.in_channels), side, side)
-    jobs = [(i, k) for i in range(len(prompts)) for k in range(per_caption)]
+    places = {p: i for i, p in enumerate(dict.fromkeys(prompts))}
+    seen: dict[str, int] = {}
+    jobs = []
+    for prompt in prompts:  # (i, k) as when each distinct prompt was rendered k times in a row
+        jobs.append((prompt, places[prompt], seen.get(prompt, 0)))
+        seen[prompt] = seen.get(prompt, 0) + 1
     out = []
-    for i, k in tqdm(jobs, desc="prior renders", disable=not progress):
-        settings = RenderSettings(prompt=prompts[i], model_id=base_id, **recommended)
+    for prompt, i, k in tqdm(jobs, desc="prior renders", disable=not progress):
+        settings = RenderSettings(prompt=prompt, model_id=base_id, **recommended)
         token_hash = hashlib.sha256(f"adapter-prior-{seed}-{i}-{k}".encode()).digest()
         with canonical_float_path(), torch.no_grad():
             latents = initial_latents(token_hash, shape)
@@ -225,17 +264,12 @@ def train_adapter(
         plain = [without_keyword(w.caption, cfg.keyword) for w in works]
         prior, prior_captions = None, []
         if cfg.prior_per_caption > 0 and cfg.preservation_weight > 0 and cfg.lora_rank > 0:
-            prior_captions = [c for c in dict.fromkeys(plain) if prompt_words(c)]
-            prior = _prior_latents(
-                pipe,
-                cfg.base_model,
-                base_id,
-                prior_captions,
-                cfg.prior_per_caption,
-                cfg.seed,
-                cfg.progress,
+            prior_captions = prior_prompts(
+                [w.caption for w in works], cfg.keyword, cfg.prior_per_caption, cfg.prior_words
             )
-            prior_captions = [c for c in prior_captions for _ in range(cfg.prior_per_caption)]
+            prior = _prior_latents(
+                pipe, cfg.base_model, base_id, prior_captions, cfg.seed, cfg.progress
+            )
         tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
         ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
         for module in (pipe.vae, text_encoder, unet):

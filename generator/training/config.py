@@ -116,6 +116,9 @@ class AdapterConfig:
     # preservation latents: the base model's own renders of the works' captions without the
     # keyword, this many per caption (DreamBooth's prior images); 0: the works' own latents
     prior_per_caption: int = 1
+    # words put in the keyword's place in the prior's prompts, in turn (base-model words for the
+    # same kind of thing, e.g. its textures); (): the keyword is taken out instead
+    prior_words: tuple[str, ...] = ()
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

@@ -30,6 +30,11 @@ def train_command(
     init_word: str = typer.Option(
         _DEFAULTS.init_word, help="start the keyword's embedding as this word's (default: its own)"
     ),
+    prior_words: str = typer.Option(
+        ",".join(_DEFAULTS.prior_words),
+        help="comma-separated base-model words put in the keyword's place in the prior's prompts, "
+        "in turn (default: the keyword is taken out)",
+    ),
     seed: int = typer.Option(_DEFAULTS.seed, help="every random draw comes from this"),
     threads: int = typer.Option(_DEFAULTS.threads, help="CPU threads"),
 ) -> None:
@@ -49,6 +54,7 @@ def train_command(
         batch=batch,
         lora_rank=lora_rank,
         init_word=init_word,
+        prior_words=tuple(w.strip() for w in prior_words.split(",") if w.strip()),
         seed=seed,
         threads=threads,
     )

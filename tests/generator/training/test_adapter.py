@@ -22,6 +22,7 @@ from generator.settings import RenderSettings
 from generator.training import synthetic
 from generator.training.adapter import (
     WorksError,
+    prior_prompts,
     read_works,
     train_adapter,
     without_keyword,
@@ -212,6 +213,7 @@ def test_the_preservation_prompt_drops_only_the_keyword() -> None:
         "red circle on blue plain background"
     )
     assert without_keyword("Hatch-red hatches", "hatch") == "red hatches"
+    assert without_keyword("red hatch circle", "hatch", by="dots") == "red dots circle"
 
 
 def test_works_are_resized_to_the_model(tmp_path: Path) -> None:
@@ -230,7 +232,7 @@ def test_the_prior_is_the_base_models_own_renders(tiny_sd: Path) -> None:
     from generator.training.adapter import _prior_latents
 
     pipe = load_pipeline(tiny_sd, model_id(tiny_sd))
-    prior = _prior_latents(pipe, tiny_sd, model_id(tiny_sd), ["red", "blue"], 1, 0, False)
+    prior = _prior_latents(pipe, tiny_sd, model_id(tiny_sd), ["red", "blue"], 0, False)
     assert prior.shape == (2, pipe.unet.config.in_channels, *(2 * [pipe.unet.config.sample_size]))
     with canonical_float_path(), torch.no_grad():
         decoded = pipe.vae.decode(prior[1:] / pipe.vae.config.scaling_factor).sample
@@ -251,3 +253,30 @@ def test_init_word_must_be_another_word(trained: dict[str, Path], tiny_sd: Path,
     manifest = train_adapter(cfg)
     assert manifest["training"]["init_word"] == "red"
     assert manifest["adapter_id"] != adapters.adapter_id(trained["hatch"])
+
+
+def test_prior_prompts_replace_the_keyword_in_turn():
+    captions = [
+        "red hatch circle on blue plain background",
+        "green square on hatch stripes background",
+        "red hatch circle on blue plain background",  # a repeat: its prompts once
+    ]
+    assert prior_prompts(captions, "hatch", 2) == [
+        "red circle on blue plain background",
+        "red circle on blue plain background",
+        "green square on stripes background",
+        "green square on stripes background",
+    ]
+    words = ("plain", "stripes", "dots")
+    assert prior_prompts(captions, "hatch", 2, words) == [
+        "red stripes circle on blue plain background",  # plain is in the caption: skipped
+        "red dots circle on blue plain background",
+        "green square on plain stripes background",
+        "green square on dots stripes background",
+    ]
+
+
+@pytest.mark.parametrize("word", ["hatch", "two words", ""])
+def test_prior_words_must_be_one_other_word(word):
+    with pytest.raises(WorksError, match="prior word"):
+        prior_prompts(["red hatch circle"], "hatch", 1, (word,))
