@@ -11,7 +11,8 @@ DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Rea
    nothing else of the base model moves;
 3. the prior: before training, the base model renders each of the works' captions with the
    keyword taken out (``prior_per_caption`` each, at its recommended settings), kept as latents:
-   DreamBooth's prior images, made by the base model itself, so any base model has them;
+   DreamBooth's prior images, made by the base model itself, so any base model has them
+   (``prior_words``: the keyword replaced by those words in turn instead, ``prior_prompts``);
 4. the loss, per step: epsilon prediction on the works (min-SNR weighted, as the base model was
    trained), plus **preservation**: on noisy prior latents with their captions (or the empty
    caption), the adapted UNet must predict what the base UNet predicts (its LoRA switched off).
