@@ -54,6 +54,21 @@ def _file_sha256(path: Path) -> bytes:
     return digest.digest()
 
 
+def model_keywords(path: str | Path) -> dict[str, list[str]]:
+    """The keywords a model folder says it was trained on, by kind (``styleledger.json``'s
+    ``keywords``: e.g. ``{"colour": [...], "texture": [...]}``); ``{}`` when it lists none (a
+    plain Stable-Diffusion folder)."""
+    import json
+
+    meta_path = Path(path) / CONFIG_FILE
+    if not meta_path.is_file():
+        return {}
+    keywords = json.loads(meta_path.read_text()).get("keywords", {})
+    if not isinstance(keywords, dict):
+        return {}
+    return {str(kind): [str(w) for w in words] for kind, words in keywords.items()}
+
+
 def model_id(path: str | Path) -> str:
     """The model id of the weights under ``path`` (see the module docstring)."""
     root = Path(path)

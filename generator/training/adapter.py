@@ -10,9 +10,10 @@ DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Rea
    through peft on ``lora_targets`` (default: the UNet's attention and ResNet convolutions);
    nothing else of the base model moves;
 3. the prior: before training, the base model renders each of the works' captions with the
-   keyword taken out (``prior_per_caption`` each, at its recommended settings), kept as latents:
-   DreamBooth's prior images, made by the base model itself, so any base model has them
-   (``prior_words``: the keyword replaced by those words in turn instead, ``prior_prompts``);
+   keyword replaced, in turn, by the base model's own style words (``prior_words``; by default
+   ``base_style_words``: the default model's textures), or taken out where the base model lists
+   none (``prior_per_caption`` each, at its recommended settings), kept as latents: DreamBooth's
+   prior images, made by the base model itself, so any base model has them (``prior_prompts``);
 4. the loss, per step: epsilon prediction on the works (min-SNR weighted, as the base model was
    trained), plus **preservation**: on noisy prior latents with their captions (or the empty
    caption), the adapted UNet must predict what the base UNet predicts (its LoRA switched off).
@@ -45,7 +46,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from generator import adapters, text
-from generator.models import load_pipeline, model_id
+from generator.models import load_pipeline, model_id, model_keywords
 from generator.runtime import environment_in_force
 from generator.training.config import AdapterConfig
 from generator.words import fold, keyword_spans, prompt_words
@@ -115,6 +116,18 @@ def prior_prompts(
             out.append(without_keyword(caption, keyword, fits[turn % len(fits)]))
             turn += 1
     return out
+
+
+STYLE_KIND = "texture"  # the kind of word a style adapter adds, in a model's keyword lists
+
+
+def base_style_words(base_model: Path, keyword: str) -> tuple[str, ...]:
+    """The prior words ``prior_words=None`` stands for: the style words the base model was
+    trained on (its ``styleledger.json`` keywords of kind ``texture``; the default model's six
+    textures), the keyword aside; ``()`` for a folder that lists none (the keyword is then taken
+    out of the prior's prompts)."""
+    words = model_keywords(base_model).get(STYLE_KIND, [])
+    return tuple(w for w in words if fold(w) != fold(keyword))
 
 
 def sha256_file(path: Path) -> str:
@@ -263,10 +276,15 @@ def train_adapter(
 
         scheduler = DDPMScheduler.from_config(pipe.scheduler.config)  # before any render swaps it
         plain = [without_keyword(w.caption, cfg.keyword) for w in works]
+        prior_words = (
+            base_style_words(cfg.base_model, cfg.keyword)
+            if cfg.prior_words is None
+            else tuple(cfg.prior_words)
+        )
         prior, prior_captions = None, []
         if cfg.prior_per_caption > 0 and cfg.preservation_weight > 0 and cfg.lora_rank > 0:
             prior_captions = prior_prompts(
-                [w.caption for w in works], cfg.keyword, cfg.prior_per_caption, cfg.prior_words
+                [w.caption for w in works], cfg.keyword, cfg.prior_per_caption, prior_words
             )
             prior = _prior_latents(
                 pipe, cfg.base_model, base_id, prior_captions, cfg.seed, cfg.progress
@@ -328,23 +346,29 @@ def train_adapter(
             else:  # preservation on the works' own noisy latents
                 keep_noisy, keep_t, kept = noisy, t, [plain[i] for i in pick]
             preserve = ["" if rng.random() < cfg.caption_dropout else c for c in kept]
-            cond = text.encode_prompt(captions, tokenizer, text_encoder, encoding)
-            pred = unet(noisy, t, encoder_hidden_states=cond).sample
+            keep_loss = torch.zeros(())
+            if cfg.preservation_weight > 0 and cfg.lora_rank > 0:
+                # works and preservation in one text-encoder and one UNet pass (batch 2 x 8):
+                # the same losses as two passes, with half the calls
+                cond = text.encode_prompt(captions + preserve, tokenizer, text_encoder, encoding)
+                other = cond[len(captions) :]
+                with torch.no_grad():
+                    unet.disable_adapters()
+                    target = unet(keep_noisy, keep_t, encoder_hidden_states=other.detach()).sample
+                    unet.enable_adapters()
+                both = unet(
+                    torch.cat([noisy, keep_noisy]),
+                    torch.cat([t, keep_t]),
+                    encoder_hidden_states=cond,
+                ).sample
+                pred, kept_pred = both[: len(pick)], both[len(pick) :]
+                keep_loss = F.mse_loss(kept_pred, target)
+            else:
+                cond = text.encode_prompt(captions, tokenizer, text_encoder, encoding)
+                pred = unet(noisy, t, encoder_hidden_states=cond).sample
             per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
             works_loss = (per_sample * _min_snr(scheduler, t, cfg.min_snr_gamma)).mean()
-            loss = works_loss
-            keep_loss = torch.zeros(())
-            if cfg.preservation_weight > 0:
-                other = text.encode_prompt(preserve, tokenizer, text_encoder, encoding)
-                if cfg.lora_rank > 0:
-                    with torch.no_grad():
-                        unet.disable_adapters()
-                        target = unet(keep_noisy, keep_t, encoder_hidden_states=other.detach())
-                        unet.enable_adapters()
-                    keep_loss = F.mse_loss(
-                        unet(keep_noisy, keep_t, encoder_hidden_states=other).sample, target.sample
-                    )
-                    loss = loss + cfg.preservation_weight * keep_loss
+            loss = works_loss + cfg.preservation_weight * keep_loss
             factor = _lr_factor(step, cfg.steps)
             for group in opt.param_groups:
                 group["lr"] = group["base_lr"] * factor
@@ -404,6 +428,7 @@ def train_adapter(
                     for k, v in asdict(cfg).items()
                     if k not in ("works_dir", "out_dir", "work_dir", "progress")
                 },
+                "prior_words": list(prior_words),  # as resolved (None: the base model's)
                 "environment": environment_in_force(),
             },
             "figures": {

@@ -117,8 +117,10 @@ class AdapterConfig:
     # keyword, this many per caption (DreamBooth's prior images); 0: the works' own latents
     prior_per_caption: int = 1
     # words put in the keyword's place in the prior's prompts, in turn (base-model words for the
-    # same kind of thing, e.g. its textures); (): the keyword is taken out instead
-    prior_words: tuple[str, ...] = ()
+    # same kind of thing); None: the base model's own style words (``adapter.base_style_words``:
+    # the default model's textures; none for a folder that lists none); (): the keyword is taken
+    # out instead
+    prior_words: tuple[str, ...] | None = None
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

@@ -174,13 +174,9 @@ def _prompt_keywords() -> list[str]:
 
 def model_vocabulary(model_dir: Path) -> set[str]:
     """The style keywords a model folder says it was trained on (``styleledger.json``)."""
-    import json
+    from generator.models import model_keywords
 
-    meta_path = model_dir / "styleledger.json"
-    if not meta_path.is_file():
-        return set()
-    keywords = json.loads(meta_path.read_text()).get("keywords", {})
-    return {w for words in keywords.values() for w in words}
+    return {w for words in model_keywords(model_dir).values() for w in words}
 
 
 def create_projects(ctx: StoryContext) -> None:

@@ -18,6 +18,15 @@ _DEFAULTS = AdapterConfig(works_dir=Path("works"), keyword="kw", out_dir=Path("a
 style_app = typer.Typer(help="Style adapters: learn a style from an artist's own works.")
 
 
+def _prior_words(option: str | None) -> tuple[str, ...] | None:
+    """``--prior-words``: unset -> None (the base model's style words), ``-`` -> () (none)."""
+    if option is None:
+        return None
+    if option.strip() == "-":
+        return ()
+    return tuple(w.strip() for w in option.split(",") if w.strip())
+
+
 @style_app.command("train")
 def train_command(
     works: Path = typer.Option(..., "--works", help="folder of images, each with <name>.txt"),
@@ -31,9 +40,10 @@ def train_command(
         _DEFAULTS.init_word, help="start the keyword's embedding as this word's (default: its own)"
     ),
     prior_words: str = typer.Option(
-        ",".join(_DEFAULTS.prior_words),
+        None,
         help="comma-separated base-model words put in the keyword's place in the prior's prompts, "
-        "in turn (default: the keyword is taken out)",
+        "in turn (default: the base model's own style words, as its styleledger.json lists them; "
+        "'-': the keyword is taken out instead)",
     ),
     seed: int = typer.Option(_DEFAULTS.seed, help="every random draw comes from this"),
     threads: int = typer.Option(_DEFAULTS.threads, help="CPU threads"),
@@ -54,7 +64,7 @@ def train_command(
         batch=batch,
         lora_rank=lora_rank,
         init_word=init_word,
-        prior_words=tuple(w.strip() for w in prior_words.split(",") if w.strip()),
+        prior_words=_prior_words(prior_words),
         seed=seed,
         threads=threads,
     )

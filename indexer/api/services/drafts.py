@@ -7,7 +7,6 @@ budget per client (``app.state.preview_limiter``) and have their own bounded cac
 
 from __future__ import annotations
 
-import json
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -46,12 +45,9 @@ def check_draft(settings: RenderSettings) -> None:
 
 @lru_cache(maxsize=64)
 def _model_info(folder: Path, stamp: float) -> dict:
-    from generator.models import CONFIG_FILE, model_id
+    from generator.models import model_id, model_keywords
 
-    meta_path = folder / CONFIG_FILE
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    keywords = meta.get("keywords", {})
-    words = [w for group in keywords.values() for w in group] if isinstance(keywords, dict) else []
+    words = [w for group in model_keywords(folder).values() for w in group]
     recommended = RenderSettings.model_recommendation(folder)
     return {
         "model_id": model_id(folder),

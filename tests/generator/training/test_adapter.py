@@ -16,12 +16,13 @@ import pytest
 import torch
 
 from generator import adapters
-from generator.models import clear_pipeline_cache, load_pipeline, model_id
+from generator.models import DEFAULT_MODEL_DIR, clear_pipeline_cache, load_pipeline, model_id
 from generator.rendering import render
 from generator.settings import RenderSettings
 from generator.training import synthetic
 from generator.training.adapter import (
     WorksError,
+    base_style_words,
     prior_prompts,
     read_works,
     train_adapter,
@@ -280,3 +281,11 @@ def test_prior_prompts_replace_the_keyword_in_turn():
 def test_prior_words_must_be_one_other_word(word):
     with pytest.raises(WorksError, match="prior word"):
         prior_prompts(["red hatch circle"], "hatch", 1, (word,))
+
+
+def test_prior_words_default_to_the_base_models_style_words(tiny_sd: Path, tmp_path: Path):
+    assert base_style_words(DEFAULT_MODEL_DIR, "hatch") == synthetic.TEXTURES
+    assert "stripes" not in base_style_words(DEFAULT_MODEL_DIR, "stripes")
+    assert base_style_words(tiny_sd, "hatch") == ()  # a folder that lists no keywords
+    (tmp_path / "styleledger.json").write_text(json.dumps({"keywords": {"colour": ["red"]}}))
+    assert base_style_words(tmp_path, "hatch") == ()  # it lists no textures
