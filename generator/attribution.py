@@ -131,42 +131,59 @@ class CrossAttentionTracer:
         cached = self._key_cache
         if cached is not None and cached[0] is encoder_hidden_states:
             return cached[1]
-        context = encoder_hidden_states[-self.trace.n_images :]
-        if attn.norm_cross:
-            context = attn.norm_encoder_hidden_states(context)
-        key = attn.to_k(context)
-        key = key.view(key.shape[0], -1, attn.heads, head_dim).transpose(1, 2)
-        if attn.norm_k is not None:
-            key = attn.norm_k(key)
-        key = key * (1.0 / math.sqrt(head_dim))
+        key = scaled_keys(attn, encoder_hidden_states[-self.trace.n_images :], head_dim)
         self._key_cache = (encoder_hidden_states, key)
         return key
 
     def _record(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
         n = self.trace.n_images
-        hidden = hidden_states[-n:]
-        size = None
-        if attn.spatial_norm is not None:
-            hidden = attn.spatial_norm(hidden, temb[-n:] if temb is not None else None)
-        if hidden.ndim == 4:
-            batch, channels, h, w = hidden.shape
-            hidden = hidden.view(batch, channels, h * w).transpose(1, 2)
-            size = (h, w)
-        if attn.group_norm is not None:
-            hidden = attn.group_norm(hidden.transpose(1, 2)).transpose(1, 2)
-        query = attn.to_q(hidden)
-        batch, tokens, inner = query.shape
-        head_dim = inner // attn.heads
-        query = query.view(batch, tokens, attn.heads, head_dim).transpose(1, 2)
-        if attn.norm_q is not None:
-            query = attn.norm_q(query)
-        key = self._keys(attn, encoder_hidden_states, head_dim)
-        scores = torch.matmul(query, key.transpose(-1, -2))
-        if attention_mask is not None:
-            mask = attn.prepare_attention_mask(attention_mask[-n:], key.shape[2], batch)
-            scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])
-        probs = scores.softmax(dim=-1).sum(dim=1)  # (images, tokens, text length)
-        self.trace.add(self.name, attn.heads, size or self.trace.layer_size(tokens), probs)
+        query, size = queries(attn, hidden_states[-n:], temb[-n:] if temb is not None else None)
+        key = self._keys(attn, encoder_hidden_states, query.shape[-1])
+        mask = attention_mask[-n:] if attention_mask is not None else None
+        probs = attention_probs(attn, query, key, mask).sum(dim=1)  # (images, tokens, text)
+        self.trace.add(self.name, attn.heads, size or self.trace.layer_size(query.shape[2]), probs)
+
+
+def queries(attn, hidden, temb=None) -> tuple[torch.Tensor, tuple[int, int] | None]:
+    """A cross-attention layer's queries of ``hidden``, (batch, heads, tokens, head_dim), and the
+    layer's (h, w) when its input is a feature map (None: a token sequence)."""
+    size = None
+    if attn.spatial_norm is not None:
+        hidden = attn.spatial_norm(hidden, temb)
+    if hidden.ndim == 4:
+        batch, channels, h, w = hidden.shape
+        hidden = hidden.view(batch, channels, h * w).transpose(1, 2)
+        size = (h, w)
+    if attn.group_norm is not None:
+        hidden = attn.group_norm(hidden.transpose(1, 2)).transpose(1, 2)
+    query = attn.to_q(hidden)
+    batch, tokens, inner = query.shape
+    query = query.view(batch, tokens, attn.heads, inner // attn.heads).transpose(1, 2)
+    if attn.norm_q is not None:
+        query = attn.norm_q(query)
+    return query, size
+
+
+def scaled_keys(attn, context: torch.Tensor, head_dim: int) -> torch.Tensor:
+    """A cross-attention layer's keys of the text ``context``, scaled by ``1/sqrt(head_dim)``:
+    (batch, heads, text length, head_dim)."""
+    if attn.norm_cross:
+        context = attn.norm_encoder_hidden_states(context)
+    key = attn.to_k(context)
+    key = key.view(key.shape[0], -1, attn.heads, head_dim).transpose(1, 2)
+    if attn.norm_k is not None:
+        key = attn.norm_k(key)
+    return key * (1.0 / math.sqrt(head_dim))
+
+
+def attention_probs(attn, query, key, attention_mask=None) -> torch.Tensor:
+    """``softmax(Q K^T / sqrt(d))`` per head: (batch, heads, tokens, text length)."""
+    scores = torch.matmul(query, key.transpose(-1, -2))
+    if attention_mask is not None:
+        batch = query.shape[0]
+        mask = attn.prepare_attention_mask(attention_mask, key.shape[2], batch)
+        scores = scores + mask.view(batch, attn.heads, -1, mask.shape[-1])
+    return scores.softmax(dim=-1)
 
 
 class AttentionTrace:

@@ -35,7 +35,8 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -242,6 +243,115 @@ def _save_embedding(path: Path, keyword: str, ids: list[int], rows: torch.Tensor
     save_file({keyword: rows.detach().float().contiguous()}, str(path), metadata=metadata)
 
 
+def stand_in_captions(captions: list[str], keyword: str, words: tuple[str, ...]) -> list[str]:
+    """Each caption with the keyword replaced by one of ``words`` it does not hold (in turn): where
+    the base model's attention for a word of the keyword's kind, in the keyword's place, shows
+    where the keyword should look (the attention target)."""
+    out = []
+    for i, caption in enumerate(captions):
+        present = {fold(w) for w, _, _ in prompt_words(caption)}
+        fits = [w for w in words if fold(w) not in present] or list(words)
+        out.append(without_keyword(caption, keyword, fits[i % len(fits)]))
+    return out
+
+
+def word_positions(tokenizer, prompts: list[str], words: list[str], length: int) -> torch.Tensor:
+    """(len(prompts), length) float mask: 1 at the text positions of ``words[i]``'s tokens in
+    ``prompts[i]`` (every occurrence), 0 elsewhere."""
+    from generator.attribution import prompt_tokens
+
+    mask = torch.zeros(len(prompts), length)
+    for i, (prompt, word) in enumerate(zip(prompts, words, strict=True)):
+        positions = [t.position for t in prompt_tokens(tokenizer, prompt) if t.word == fold(word)]
+        if not positions:
+            raise WorksError(f"the word {word!r} has no tokens in {prompt!r}")
+        mask[i, positions] = 1.0
+    return mask
+
+
+class WordAttention:
+    """Installed on every cross-attention layer while an adapter trains: besides the stock
+    processor's output, while ``mask`` is set ((rows, text length), ``word_positions``) it keeps
+    each layer's attention of the batch's first ``rows`` onto the masked positions, summed over
+    them, mean over heads: ``maps``, one (rows, tokens) tensor per layer, with gradients."""
+
+    def __init__(self) -> None:
+        self.mask: torch.Tensor | None = None
+        self.maps: list[torch.Tensor] = []
+
+    def processor(self, stock) -> _WordAttentionProcessor:
+        return _WordAttentionProcessor(stock, self)
+
+    def take(self) -> list[torch.Tensor]:
+        maps, self.maps = self.maps, []
+        return maps
+
+
+class _WordAttentionProcessor:
+    """A stock cross-attention processor, and ``WordAttention``'s maps beside it."""
+
+    def __init__(self, stock, state: WordAttention) -> None:
+        self.stock, self.state = stock, state
+
+    def __call__(
+        self,
+        attn,
+        hidden_states,
+        encoder_hidden_states=None,
+        attention_mask=None,
+        temb=None,
+        *args,
+        **kwargs,
+    ):
+        out = self.stock(
+            attn, hidden_states, encoder_hidden_states, attention_mask, temb, *args, **kwargs
+        )
+        word_mask = self.state.mask
+        if word_mask is not None and encoder_hidden_states is not None:
+            from generator.attribution import attention_probs, queries, scaled_keys
+
+            rows = word_mask.shape[0]
+            query, _ = queries(attn, hidden_states[:rows], None if temb is None else temb[:rows])
+            key = scaled_keys(attn, encoder_hidden_states[:rows], query.shape[-1])
+            mask = None if attention_mask is None else attention_mask[:rows]
+            probs = attention_probs(attn, query, key, mask).mean(dim=1)  # (rows, tokens, text)
+            self.state.maps.append(torch.einsum("bnt,bt->bn", probs, word_mask))
+        return out
+
+
+@contextmanager
+def _base_unet(unet, has_lora: bool) -> Iterator[None]:
+    """The base UNet inside the block: its LoRA switched off (if it has one), then on again."""
+    if has_lora:
+        unet.disable_adapters()
+    try:
+        yield
+    finally:
+        if has_lora:
+            unet.enable_adapters()
+
+
+def _stand_in_word(caption: str, stand_in: str, keyword: str) -> str:
+    """The word ``stand_in_captions`` put in the keyword's place in ``caption``."""
+    before = {fold(w) for w, _, _ in prompt_words(caption)}
+    new = [fold(w) for w, _, _ in prompt_words(stand_in) if fold(w) not in before]
+    if len(set(new)) != 1:
+        raise WorksError(f"cannot tell the stand-in word of {stand_in!r} for {caption!r}")
+    return new[0]
+
+
+def map_loss(pred: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tensor:
+    """1 - Pearson correlation of each row's map with its target, mean over layers and rows: how
+    unlike the target's the keyword's attention is in shape (its scale left free)."""
+    losses = []
+    for p, q in zip(pred, target, strict=True):
+        p = p - p.mean(dim=-1, keepdim=True)
+        q = q - q.mean(dim=-1, keepdim=True)
+        corr = (p * q).sum(dim=-1) / (p.norm(dim=-1) * q.norm(dim=-1) + 1e-8)
+        losses.append(1.0 - corr)
+    return torch.stack(losses).mean()
+
+
 def train_adapter(
     cfg: AdapterConfig,
     works_root: str | None = None,
@@ -291,6 +401,34 @@ def train_adapter(
             )
         tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
         ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
+        looks = None  # the attention loss's state, its targets' text and word masks
+        original_processors = dict(unet.attn_processors)
+        if cfg.attention_weight > 0 and prior_words:
+            captions_all = [w.caption for w in works]
+            stand_ins = stand_in_captions(captions_all, cfg.keyword, prior_words)
+            length = int(tokenizer.model_max_length)
+            with torch.no_grad():  # the stand-ins hold no keyword: their text never changes
+                stand_in_text = text.encode_prompt(stand_ins, tokenizer, text_encoder, encoding)
+            looks = (
+                WordAttention(),
+                stand_in_text,
+                word_positions(tokenizer, captions_all, [cfg.keyword] * len(works), length),
+                word_positions(
+                    tokenizer,
+                    stand_ins,
+                    [
+                        _stand_in_word(c, s, cfg.keyword)
+                        for c, s in zip(captions_all, stand_ins, strict=True)
+                    ],
+                    length,
+                ),
+            )
+            unet.set_attn_processor(
+                {
+                    name: looks[0].processor(proc) if ".attn2." in name else proc
+                    for name, proc in unet.attn_processors.items()
+                }
+            )
         for module in (pipe.vae, text_encoder, unet):
             module.requires_grad_(False)
         embedding = text_encoder.get_input_embeddings().weight
@@ -346,29 +484,51 @@ def train_adapter(
             else:  # preservation on the works' own noisy latents
                 keep_noisy, keep_t, kept = noisy, t, [plain[i] for i in pick]
             preserve = ["" if rng.random() < cfg.caption_dropout else c for c in kept]
-            keep_loss = torch.zeros(())
-            if cfg.preservation_weight > 0 and cfg.lora_rank > 0:
+            keep_loss, look_loss = torch.zeros(()), torch.zeros(())
+            keep = cfg.preservation_weight > 0 and cfg.lora_rank > 0
+            n = len(pick)
+            if keep:
                 # works and preservation in one text-encoder and one UNet pass (batch 2 x 8):
                 # the same losses as two passes, with half the calls
                 cond = text.encode_prompt(captions + preserve, tokenizer, text_encoder, encoding)
-                other = cond[len(captions) :]
-                with torch.no_grad():
-                    unet.disable_adapters()
-                    target = unet(keep_noisy, keep_t, encoder_hidden_states=other.detach()).sample
-                    unet.enable_adapters()
-                both = unet(
-                    torch.cat([noisy, keep_noisy]),
-                    torch.cat([t, keep_t]),
-                    encoder_hidden_states=cond,
-                ).sample
-                pred, kept_pred = both[: len(pick)], both[len(pick) :]
-                keep_loss = F.mse_loss(kept_pred, target)
+                x_in, t_in = torch.cat([noisy, keep_noisy]), torch.cat([t, keep_t])
             else:
                 cond = text.encode_prompt(captions, tokenizer, text_encoder, encoding)
-                pred = unet(noisy, t, encoder_hidden_states=cond).sample
+                x_in, t_in = noisy, t
+            if keep or looks is not None:
+                # the base model's pass (no gradient): the attention targets (the works with the
+                # stand-in captions) and the preservation targets, in one batch
+                base_x, base_t, base_c = [], [], []
+                if looks is not None:
+                    base_x, base_t, base_c = [noisy], [t], [looks[1][pick]]
+                if keep:
+                    base_x.append(keep_noisy)
+                    base_t.append(keep_t)
+                    base_c.append(cond[n:].detach())
+                with torch.no_grad(), _base_unet(unet, cfg.lora_rank > 0):
+                    if looks is not None:
+                        looks[0].mask = looks[3][pick]
+                    base = unet(
+                        torch.cat(base_x),
+                        torch.cat(base_t),
+                        encoder_hidden_states=torch.cat(base_c),
+                    ).sample
+                    target_maps = looks[0].take() if looks is not None else []
+                target = base[n:] if looks is not None else base
+            if looks is not None:
+                looks[0].mask = looks[2][pick]
+            both = unet(x_in, t_in, encoder_hidden_states=cond).sample
+            if looks is not None:
+                looks[0].mask = None
+                look_loss = map_loss(looks[0].take(), target_maps)
+            pred = both[:n]
+            if keep:
+                keep_loss = F.mse_loss(both[n:], target)
             per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
             works_loss = (per_sample * _min_snr(scheduler, t, cfg.min_snr_gamma)).mean()
-            loss = works_loss + cfg.preservation_weight * keep_loss
+            loss = (
+                works_loss + cfg.preservation_weight * keep_loss + cfg.attention_weight * look_loss
+            )
             factor = _lr_factor(step, cfg.steps)
             for group in opt.param_groups:
                 group["lr"] = group["base_lr"] * factor
@@ -380,6 +540,7 @@ def train_adapter(
                 "loss": loss.item(),
                 "works_loss": works_loss.item(),
                 "keep_loss": keep_loss.item(),
+                **({"attention_loss": look_loss.item()} if looks is not None else {}),
             }
             bar.set_postfix(loss=f"{last['loss']:.4f}")
             if on_step is not None:
@@ -387,6 +548,8 @@ def train_adapter(
             if step % cfg.log_every == 0 or step == cfg.steps - 1:
                 with log_path.open("a") as fh:
                     fh.write(json.dumps({"step": step, **last}) + "\n")
+        if looks is not None:
+            unet.set_attn_processor(original_processors)
         train_s = time.perf_counter() - t_start
 
         out = Path(cfg.out_dir)

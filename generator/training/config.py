@@ -121,6 +121,10 @@ class AdapterConfig:
     # the default model's textures; none for a folder that lists none); (): the keyword is taken
     # out instead
     prior_words: tuple[str, ...] | None = None
+    # weight of the attention loss: on the works, the keyword's cross-attention maps must have
+    # the shape of the base model's maps of a prior word put in its place (``stand_in_captions``),
+    # so the keyword looks where a word of its kind would; 0 (or no prior words): none
+    attention_weight: float = 0.0
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

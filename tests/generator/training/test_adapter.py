@@ -23,8 +23,10 @@ from generator.training import synthetic
 from generator.training.adapter import (
     WorksError,
     base_style_words,
+    map_loss,
     prior_prompts,
     read_works,
+    stand_in_captions,
     train_adapter,
     without_keyword,
     write_works,
@@ -289,3 +291,39 @@ def test_prior_words_default_to_the_base_models_style_words(tiny_sd: Path, tmp_p
     assert base_style_words(tiny_sd, "hatch") == ()  # a folder that lists no keywords
     (tmp_path / "styleledger.json").write_text(json.dumps({"keywords": {"colour": ["red"]}}))
     assert base_style_words(tmp_path, "hatch") == ()  # it lists no textures
+
+
+def test_stand_ins_put_a_word_of_the_keywords_kind_in_its_place():
+    captions = ["red hatch circle on plain background", "hatch square on blue dots background"]
+    assert stand_in_captions(captions, "hatch", ("plain", "stripes", "dots")) == [
+        "red stripes circle on plain background",  # plain is in the caption: skipped
+        "stripes square on blue dots background",  # the second work: the second of plain, stripes
+    ]
+
+
+def test_map_loss_reads_shape_not_scale():
+    maps = torch.tensor([[0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 0.0, 1.0]])
+    assert map_loss([maps], [maps]).item() == pytest.approx(0.0, abs=1e-6)
+    assert map_loss([3 * maps + 1], [maps]).item() == pytest.approx(0.0, abs=1e-6)
+    assert map_loss([-maps], [maps]).item() == pytest.approx(2.0, abs=1e-6)
+
+
+def test_attention_loss_trains_deterministically(
+    trained: dict[str, Path], tiny_sd: Path, tmp_path: Path
+) -> None:
+    """With ``attention_weight``, the keyword's maps are pulled towards the base model's maps of
+    a stand-in word: logged, deterministic, and another adapter than without it."""
+    ids = []
+    for name in ("a", "b"):
+        cfg = _config(
+            trained["hatch-works"], "hatch", tmp_path / name, tiny_sd,
+            prior_words=("red", "blue"), attention_weight=1.0,
+        )  # fmt: skip
+        manifest = train_adapter(cfg, works_root="0x" + "ab" * 32)
+        assert 0.0 <= manifest["figures"]["attention_loss"] <= 2.0
+        assert manifest["training"]["attention_weight"] == 1.0
+        ids.append(manifest["adapter_id"])
+    plain = _config(
+        trained["hatch-works"], "hatch", tmp_path / "c", tiny_sd, prior_words=("red", "blue")
+    )
+    assert ids[0] == ids[1] != train_adapter(plain)["adapter_id"]
