@@ -97,12 +97,12 @@ class _LayerSum:
         self.heads, self.size, self.probs = heads, size, probs
 
 
-class CrossAttentionTracer:
-    """Wraps a stock attention processor; records cross-attention probabilities on the side."""
+class SideProcessor:
+    """Wraps a stock attention processor: calls it (the layer's output is the stock one's, bit
+    for bit), then, on cross-attention calls, ``side`` with the same arguments."""
 
-    def __init__(self, stock, name: str, trace: AttentionTrace) -> None:
-        self.stock, self.name, self.trace = stock, name, trace
-        self._key_cache: tuple[torch.Tensor, torch.Tensor] | None = None
+    def __init__(self, stock) -> None:
+        self.stock = stock
 
     def __call__(
         self,
@@ -117,10 +117,26 @@ class CrossAttentionTracer:
         out = self.stock(
             attn, hidden_states, encoder_hidden_states, attention_mask, temb, *args, **kwargs
         )
-        if encoder_hidden_states is not None and self.trace.enabled:
+        if encoder_hidden_states is not None:
+            self.side(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
+        return out
+
+    def side(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
+        raise NotImplementedError
+
+
+class CrossAttentionTracer(SideProcessor):
+    """Wraps a stock attention processor; records cross-attention probabilities on the side."""
+
+    def __init__(self, stock, name: str, trace: AttentionTrace) -> None:
+        super().__init__(stock)
+        self.name, self.trace = name, trace
+        self._key_cache: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def side(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
+        if self.trace.enabled:
             with torch.no_grad():
                 self._record(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
-        return out
 
     def _keys(self, attn, encoder_hidden_states: torch.Tensor, head_dim: int) -> torch.Tensor:
         """Scaled keys of the conditional rows, (images, heads, text length, head_dim).

@@ -47,6 +47,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from generator import adapters, text
+from generator.attribution import (
+    SideProcessor,
+    attention_probs,
+    prompt_tokens,
+    queries,
+    scaled_keys,
+)
 from generator.models import load_pipeline, model_id, model_keywords
 from generator.runtime import environment_in_force
 from generator.training.config import AdapterConfig
@@ -258,8 +265,6 @@ def stand_in_captions(captions: list[str], keyword: str, words: tuple[str, ...])
 def word_positions(tokenizer, prompts: list[str], words: list[str], length: int) -> torch.Tensor:
     """(len(prompts), length) float mask: 1 at the text positions of ``words[i]``'s tokens in
     ``prompts[i]`` (every occurrence), 0 elsewhere."""
-    from generator.attribution import prompt_tokens
-
     mask = torch.zeros(len(prompts), length)
     for i, (prompt, word) in enumerate(zip(prompts, words, strict=True)):
         positions = [t.position for t in prompt_tokens(tokenizer, prompt) if t.word == fold(word)]
@@ -287,36 +292,23 @@ class WordAttention:
         return maps
 
 
-class _WordAttentionProcessor:
+class _WordAttentionProcessor(SideProcessor):
     """A stock cross-attention processor, and ``WordAttention``'s maps beside it."""
 
     def __init__(self, stock, state: WordAttention) -> None:
-        self.stock, self.state = stock, state
+        super().__init__(stock)
+        self.state = state
 
-    def __call__(
-        self,
-        attn,
-        hidden_states,
-        encoder_hidden_states=None,
-        attention_mask=None,
-        temb=None,
-        *args,
-        **kwargs,
-    ):
-        out = self.stock(
-            attn, hidden_states, encoder_hidden_states, attention_mask, temb, *args, **kwargs
-        )
+    def side(self, attn, hidden_states, encoder_hidden_states, attention_mask, temb) -> None:
         word_mask = self.state.mask
-        if word_mask is not None and encoder_hidden_states is not None:
-            from generator.attribution import attention_probs, queries, scaled_keys
-
-            rows = word_mask.shape[0]
-            query, _ = queries(attn, hidden_states[:rows], None if temb is None else temb[:rows])
-            key = scaled_keys(attn, encoder_hidden_states[:rows], query.shape[-1])
-            mask = None if attention_mask is None else attention_mask[:rows]
-            probs = attention_probs(attn, query, key, mask).mean(dim=1)  # (rows, tokens, text)
-            self.state.maps.append(torch.einsum("bnt,bt->bn", probs, word_mask))
-        return out
+        if word_mask is None:
+            return
+        rows = word_mask.shape[0]
+        query, _ = queries(attn, hidden_states[:rows], None if temb is None else temb[:rows])
+        key = scaled_keys(attn, encoder_hidden_states[:rows], query.shape[-1])
+        mask = None if attention_mask is None else attention_mask[:rows]
+        probs = attention_probs(attn, query, key, mask).mean(dim=1)  # (rows, tokens, text)
+        self.state.maps.append(torch.einsum("bnt,bt->bn", probs, word_mask))
 
 
 @contextmanager
