@@ -19,7 +19,10 @@ DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Rea
    caption), the adapted UNet must predict what the base UNet predicts (its LoRA switched off).
    So the adapter paints the new style where the keyword is, and leaves prompts without it as
    the base model renders them (``prior_per_caption=0``: preservation on the works' own noisy
-   latents with the keyword taken out, the earlier rule);
+   latents with the keyword taken out, the earlier rule); works and preservation share one
+   text-encoder and one UNet pass; optionally (``attention_weight``) an attention loss pulls the
+   keyword's cross-attention maps towards the base model's maps of a prior word in its place
+   (``stand_in_captions``, ``WordAttention``; measured in docs/adapters.md, not a default);
 5. saving, in diffusers' formats (``learned_embeds.safetensors``, ``pytorch_lora_weights
    .safetensors``), the manifest ``styleledger-adapter.json`` with the works, the settings and the
    figures, a loss log and a sample grid.
@@ -274,6 +277,17 @@ def word_positions(tokenizer, prompts: list[str], words: list[str], length: int)
     return mask
 
 
+@dataclass
+class _Looks:
+    """What the attention loss needs: the maps' state, the stand-in captions' text (fixed: they
+    hold no keyword) and, per work, the keyword's and the stand-in word's text positions."""
+
+    state: WordAttention
+    stand_in_text: torch.Tensor
+    keyword_mask: torch.Tensor
+    stand_in_mask: torch.Tensor
+
+
 class WordAttention:
     """Installed on every cross-attention layer while an adapter trains: besides the stock
     processor's output, while ``mask`` is set ((rows, text length), ``word_positions``) it keeps
@@ -323,7 +337,7 @@ def _base_unet(unet, has_lora: bool) -> Iterator[None]:
             unet.enable_adapters()
 
 
-def _stand_in_word(caption: str, stand_in: str, keyword: str) -> str:
+def _stand_in_word(caption: str, stand_in: str) -> str:
     """The word ``stand_in_captions`` put in the keyword's place in ``caption``."""
     before = {fold(w) for w, _, _ in prompt_words(caption)}
     new = [fold(w) for w, _, _ in prompt_words(stand_in) if fold(w) not in before]
@@ -393,7 +407,7 @@ def train_adapter(
             )
         tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
         ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
-        looks = None  # the attention loss's state, its targets' text and word masks
+        looks: _Looks | None = None  # the attention loss's (attention_weight > 0)
         original_processors = dict(unet.attn_processors)
         if cfg.attention_weight > 0 and prior_words:
             captions_all = [w.caption for w in works]
@@ -401,23 +415,20 @@ def train_adapter(
             length = int(tokenizer.model_max_length)
             with torch.no_grad():  # the stand-ins hold no keyword: their text never changes
                 stand_in_text = text.encode_prompt(stand_ins, tokenizer, text_encoder, encoding)
-            looks = (
+            looks = _Looks(
                 WordAttention(),
                 stand_in_text,
                 word_positions(tokenizer, captions_all, [cfg.keyword] * len(works), length),
                 word_positions(
                     tokenizer,
                     stand_ins,
-                    [
-                        _stand_in_word(c, s, cfg.keyword)
-                        for c, s in zip(captions_all, stand_ins, strict=True)
-                    ],
+                    [_stand_in_word(c, s) for c, s in zip(captions_all, stand_ins, strict=True)],
                     length,
                 ),
             )
             unet.set_attn_processor(
                 {
-                    name: looks[0].processor(proc) if ".attn2." in name else proc
+                    name: looks.state.processor(proc) if ".attn2." in name else proc
                     for name, proc in unet.attn_processors.items()
                 }
             )
@@ -492,27 +503,27 @@ def train_adapter(
                 # stand-in captions) and the preservation targets, in one batch
                 base_x, base_t, base_c = [], [], []
                 if looks is not None:
-                    base_x, base_t, base_c = [noisy], [t], [looks[1][pick]]
+                    base_x, base_t, base_c = [noisy], [t], [looks.stand_in_text[pick]]
                 if keep:
                     base_x.append(keep_noisy)
                     base_t.append(keep_t)
                     base_c.append(cond[n:].detach())
                 with torch.no_grad(), _base_unet(unet, cfg.lora_rank > 0):
                     if looks is not None:
-                        looks[0].mask = looks[3][pick]
+                        looks.state.mask = looks.stand_in_mask[pick]
                     base = unet(
                         torch.cat(base_x),
                         torch.cat(base_t),
                         encoder_hidden_states=torch.cat(base_c),
                     ).sample
-                    target_maps = looks[0].take() if looks is not None else []
+                    target_maps = looks.state.take() if looks is not None else []
                 target = base[n:] if looks is not None else base
             if looks is not None:
-                looks[0].mask = looks[2][pick]
+                looks.state.mask = looks.keyword_mask[pick]
             both = unet(x_in, t_in, encoder_hidden_states=cond).sample
             if looks is not None:
-                looks[0].mask = None
-                look_loss = map_loss(looks[0].take(), target_maps)
+                looks.state.mask = None
+                look_loss = map_loss(looks.state.take(), target_maps)
             pred = both[:n]
             if keep:
                 keep_loss = F.mse_loss(both[n:], target)

@@ -94,6 +94,8 @@ def test_folder_layout_and_manifest(trained: dict[str, Path], tiny_sd: Path) -> 
     assert [f["caption"] for f in files] == ["red hatch", "blue hatch"] * 2
     assert (folder / "training" / "log.jsonl").read_text().count("\n") >= 2
     assert (folder / "training" / "samples.png").is_file()
+    # the prior words as resolved: the tiny model lists no style words, so the keyword is cut
+    assert manifest["training"]["prior_words"] == [] and manifest["training"]["threads"] == 2
 
 
 def test_training_is_deterministic(trained: dict[str, Path], tiny_sd: Path, tmp_path: Path) -> None:

@@ -68,3 +68,11 @@ def test_train_then_prove(tiny_sd: Path, tmp_path: Path) -> None:
     stranger.write_bytes(b"\x89PNG not a work")
     refused = _run("style", "prove", str(stranger), "--adapter", str(out))
     assert refused.exit_code == 2 and "is not among the consented works" in refused.output
+
+
+def test_prior_words_option_reads_unset_dash_and_a_list() -> None:
+    from indexer.styles.cli import _prior_words
+
+    assert _prior_words(None) is None  # the base model's own style words
+    assert _prior_words(" - ") == ()  # the keyword is taken out
+    assert _prior_words("stripes, dots,") == ("stripes", "dots")
