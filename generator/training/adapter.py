@@ -121,12 +121,17 @@ def prior_prompts(
     out: list[str] = []
     turn = 0
     for caption in dict.fromkeys(captions):
-        present = {fold(w) for w, _, _ in prompt_words(caption)}
-        fits = [w for w in words if fold(w) not in present] or list(words)
+        fits = _fitting_words(caption, words)
         for _ in range(per_caption):
             out.append(without_keyword(caption, keyword, fits[turn % len(fits)]))
             turn += 1
     return out
+
+
+def _fitting_words(caption: str, words: tuple[str, ...]) -> list[str]:
+    """``words`` the caption does not already hold (all of them if it holds every one)."""
+    present = {fold(w) for w, _, _ in prompt_words(caption)}
+    return [w for w in words if fold(w) not in present] or list(words)
 
 
 STYLE_KIND = "texture"  # the kind of word a style adapter adds, in a model's keyword lists
@@ -257,11 +262,16 @@ def stand_in_captions(captions: list[str], keyword: str, words: tuple[str, ...])
     """Each caption with the keyword replaced by one of ``words`` it does not hold (in turn): where
     the base model's attention for a word of the keyword's kind, in the keyword's place, shows
     where the keyword should look (the attention target)."""
+    return [caption for caption, _ in _stand_ins(captions, keyword, words)]
+
+
+def _stand_ins(captions: list[str], keyword: str, words: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``stand_in_captions``, each with the word it put in the keyword's place."""
     out = []
     for i, caption in enumerate(captions):
-        present = {fold(w) for w, _, _ in prompt_words(caption)}
-        fits = [w for w in words if fold(w) not in present] or list(words)
-        out.append(without_keyword(caption, keyword, fits[i % len(fits)]))
+        fits = _fitting_words(caption, words)
+        word = fits[i % len(fits)]
+        out.append((without_keyword(caption, keyword, word), word))
     return out
 
 
@@ -337,15 +347,6 @@ def _base_unet(unet, has_lora: bool) -> Iterator[None]:
             unet.enable_adapters()
 
 
-def _stand_in_word(caption: str, stand_in: str) -> str:
-    """The word ``stand_in_captions`` put in the keyword's place in ``caption``."""
-    before = {fold(w) for w, _, _ in prompt_words(caption)}
-    new = [fold(w) for w, _, _ in prompt_words(stand_in) if fold(w) not in before]
-    if len(set(new)) != 1:
-        raise WorksError(f"cannot tell the stand-in word of {stand_in!r} for {caption!r}")
-    return new[0]
-
-
 def map_loss(pred: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tensor:
     """1 - Pearson correlation of each row's map with its target, mean over layers and rows: how
     unlike the target's the keyword's attention is in shape (its scale left free)."""
@@ -411,20 +412,19 @@ def train_adapter(
         original_processors = dict(unet.attn_processors)
         if cfg.attention_weight > 0 and prior_words:
             captions_all = [w.caption for w in works]
-            stand_ins = stand_in_captions(captions_all, cfg.keyword, prior_words)
+            stand_ins, stand_in_words = zip(
+                *_stand_ins(captions_all, cfg.keyword, prior_words), strict=True
+            )
             length = int(tokenizer.model_max_length)
             with torch.no_grad():  # the stand-ins hold no keyword: their text never changes
-                stand_in_text = text.encode_prompt(stand_ins, tokenizer, text_encoder, encoding)
+                stand_in_text = text.encode_prompt(
+                    list(stand_ins), tokenizer, text_encoder, encoding
+                )
             looks = _Looks(
                 WordAttention(),
                 stand_in_text,
                 word_positions(tokenizer, captions_all, [cfg.keyword] * len(works), length),
-                word_positions(
-                    tokenizer,
-                    stand_ins,
-                    [_stand_in_word(c, s) for c, s in zip(captions_all, stand_ins, strict=True)],
-                    length,
-                ),
+                word_positions(tokenizer, list(stand_ins), list(stand_in_words), length),
             )
             unet.set_attn_processor(
                 {
