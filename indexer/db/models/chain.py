@@ -104,10 +104,14 @@ class RawLog(Base):
     """
 
     __tablename__ = "raw_logs"
-    __table_args__ = (UniqueConstraint("block_hash", "tx_hash", "log_index"),)
+    # a log's key on the chain: (block, log index). The one index serves rollback's
+    # ``block_number >`` too (hot table: one small index, not two; see migration 0006)
+    __table_args__ = (
+        UniqueConstraint("block_number", "log_index", name="uq_raw_logs_block_number_log_index"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(String(66))
     tx_hash: Mapped[str] = mapped_column(String(66))
     tx_index: Mapped[int] = mapped_column(Integer)

@@ -150,3 +150,48 @@ def test_upgrading_to_0005_gives_existing_rows_no_adapter(db_url: str):
                 assert s.scalars(select(model)).one().adapters == []
     finally:
         engine.dispose()
+
+
+def test_upgrading_to_0006_keeps_raw_logs_keyed_by_block_and_log_index(db_url: str):
+    """0006 swaps raw_logs' two indexes for one unique (block_number, log_index): stored logs
+    survive it, a second log at the same place is refused, and the downgrade goes back."""
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from indexer.db.migrate import alembic_config
+    from indexer.db.models.chain import RawLog
+
+    def row(block: int, index: int, block_hash: str) -> dict:
+        return {
+            "block_number": block, "block_hash": block_hash, "tx_hash": "0x" + "02" * 32,
+            "tx_index": 0, "log_index": index, "address": "0x" + "ab" * 20, "contract": "ArtCore",
+            "event": "Mint", "topic0": "0x" + "03" * 32, "topic1": None, "topic2": None,
+            "topic3": None, "data": "0x",
+        }  # fmt: skip
+
+    table = RawLog.__table__
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0005_style_adapters")
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [row(7, 0, "0x" + "01" * 32), row(7, 1, "0x" + "01" * 32)])
+        upgrade_database(engine)
+        assert is_up_to_date(engine)
+        with engine.connect() as conn:
+            kept = conn.execute(sa.select(table.c.block_number, table.c.log_index)).all()
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("raw_logs")}
+        assert sorted(kept) == [(7, 0), (7, 1)]
+        assert "ix_raw_logs_block_number" not in indexes
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(table.insert(), [row(7, 1, "0x" + "09" * 32)])  # same place, other hash
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005_style_adapters")
+        with engine.connect() as conn:
+            assert len(conn.execute(sa.select(table.c.id)).all()) == 2
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("raw_logs")}
+        assert "ix_raw_logs_block_number" in indexes
+    finally:
+        engine.dispose()
