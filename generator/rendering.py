@@ -340,9 +340,16 @@ def render(
 # batches: several hashes in one denoising pass, each with exactly a single render's pixels
 # ---------------------------------------------------------------------------------------------
 
-# UNet -> (latent and embedding shapes, timestep dtype, adapters) -> whether the whole batch's
-# UNet call gives every render's rows bit for bit as its own call does (see render_batch).
-_BATCH_PROBES: weakref.WeakKeyDictionary[torch.nn.Module, dict[tuple, bool]] = (
+# How far a batch runs its linear layers per render, cheapest first: only those on (rows, features)
+# inputs (the timestep embedding, each ResNet's time projection), or every one (attention's
+# projections and the feed-forward too). The first whose batch gives every render its own bits
+# is used (``_batch_split``).
+_SPLITS = ("time", "all")
+
+# UNet -> (latent and embedding shapes, timestep dtype, adapters) -> the split under which the
+# whole batch's UNet call gives every render's rows bit for bit as its own call does, or None
+# (see render_batch).
+_BATCH_PROBES: weakref.WeakKeyDictionary[torch.nn.Module, dict[tuple, str | None]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -355,22 +362,29 @@ def _render_rows(n: int, guided: bool) -> list[torch.Tensor]:
 
 
 @contextmanager
-def _time_rows_apart(unet, rows: list[torch.Tensor]) -> Iterator[None]:
-    """Every linear layer of the UNet, run once per render's rows: on a (rows, features) input
-    (the timestep embedding, each ResNet's time projection) and on a (rows, tokens, features)
-    one (attention's projections, the feed-forward). A GEMM's kernel depends on its row count:
-    with 8 rows instead of 2, every output row of the time embedding was rounded differently in
-    its last bit (measured on the default model); on an AVX-512 Xeon the attention projections
-    did so too (8 x 256 rows against 2 x 256), which an AVX2 machine had not shown. The
-    convolutions, norms and attention itself gave each render the same bits in a batch
-    (``_batch_matches_singles`` checks, once per shape)."""
+def _time_rows_apart(unet, rows: list[torch.Tensor], split: str = "all") -> Iterator[None]:
+    """Linear layers of the UNet run once per render's rows: under ``split="time"`` those on a
+    (rows, features) input (the timestep embedding, each ResNet's time projection); under
+    ``"all"`` also those on a (rows, tokens, features) one (attention's projections, the
+    feed-forward). A GEMM's kernel may depend on its row count: with 8 rows instead of 2, every
+    output row of the time embedding was rounded differently in its last bit (measured on the
+    default model, under MKL's strict mode too); on an AVX-512 Xeon the attention projections
+    did so as well (8 x 256 rows against 2 x 256, before MKL's strict mode), which AVX2
+    machines had not shown. Splitting every linear layer costs a quarter of a batch of 4's time
+    (measured on an AMD EPYC: 48.6 ms a UNet call against 31.9 ms with the time split), so a
+    batch splits only as far as it must (``_batch_split``). The convolutions, norms and
+    attention itself gave each render the same bits in a batch (``_batch_split`` checks, once
+    per shape)."""
+    if split not in _SPLITS:
+        raise ValueError(f"unknown split {split!r}: one of {_SPLITS}")
     total = sum(len(r) for r in rows)
+    ranks = (2,) if split == "time" else (2, 3)
     linears = [m for m in unet.modules() if isinstance(m, torch.nn.Linear)]
     saved = [m.__dict__.get("forward") for m in linears]
 
     def per_render(forward):
         def run(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-            if x.ndim not in (2, 3) or x.shape[0] != total:
+            if x.ndim not in ranks or x.shape[0] != total:
                 return forward(x, *args, **kwargs)
             parts = [forward(x[idx], *args, **kwargs) for idx in rows]  # each (len(idx), out)
             out = parts[0].new_empty((total, *parts[0].shape[1:]))
@@ -392,14 +406,13 @@ def _time_rows_apart(unet, rows: list[torch.Tensor]) -> Iterator[None]:
                 module.forward = forward
 
 
-def _batch_matches_singles(
-    pipe, settings: RenderSettings, latents: torch.Tensor, cond, uncond
-) -> bool:
-    """Whether one UNet call on the whole batch gives each render's rows exactly the bits of that
-    render's own call (batch of 2 under guidance, as ``render`` makes it): compared once per
-    UNet, shapes and adapters, on the batch's own first step. A kernel's sequence of operations
-    depends on the shapes and the thread count, not on the values, so equal bits on one input
-    of these shapes mean the same arithmetic on any."""
+def _batch_split(pipe, settings: RenderSettings, latents: torch.Tensor, cond, uncond) -> str | None:
+    """The cheapest split (``_SPLITS``) under which one UNet call on the whole batch gives each
+    render's rows exactly the bits of that render's own call (batch of 2 under guidance, as
+    ``render`` makes it), or None where none does: compared once per UNet, shapes and adapters,
+    on the batch's own first step. A kernel's sequence of operations depends on the shapes and
+    the thread count, not on the values, so equal bits on one input of these shapes mean the
+    same arithmetic on any."""
     n = len(latents)
     guided = uncond is not None
     scheduler = make_scheduler(settings.scheduler, _base_scheduler_config(pipe))
@@ -412,15 +425,17 @@ def _batch_matches_singles(
     if key not in probes:
         x = torch.cat([latents, latents]) if guided else latents
         rows = _render_rows(n, guided)
-        with _time_rows_apart(pipe.unet, rows):
-            whole = pipe.unet(x, t, encoder_hidden_states=embeds, return_dict=False)[0]
-        probes[key] = all(
-            torch.equal(
-                whole[idx],
-                pipe.unet(x[idx], t, encoder_hidden_states=embeds[idx], return_dict=False)[0],
-            )
+        singles = [
+            pipe.unet(x[idx], t, encoder_hidden_states=embeds[idx], return_dict=False)[0]
             for idx in rows
-        )
+        ]
+        probes[key] = None
+        for split in _SPLITS:
+            with _time_rows_apart(pipe.unet, rows, split):
+                whole = pipe.unet(x, t, encoder_hidden_states=embeds, return_dict=False)[0]
+            if all(torch.equal(whole[idx], one) for idx, one in zip(rows, singles, strict=True)):
+                probes[key] = split
+                break
     return probes[key]
 
 
@@ -434,10 +449,11 @@ def render_batch(
     Each hash gets its own initial latents, exactly those ``render`` draws, and the pixel hash a
     single ``render`` gives it. What keeps the bits: the prompt is encoded once (a single
     render's encoding, repeated); the VAE decodes one image at a time (diffusers' slicing: a
-    single render's decode); every linear layer runs per render (``_time_rows_apart``);
-    everything else, element-wise or per spatial position, is shared. Before the first batch of
-    a shape, one UNet step of the batch is compared with the single renders' own calls
-    (``_batch_matches_singles``); where they differ, the hashes are rendered one by one (so
+    single render's decode); the linear layers whose kernels depend on the row count run per
+    render (``_time_rows_apart``); everything else, element-wise or per spatial position, is
+    shared. Before the first batch of a shape, one UNet step of the batch is compared with the
+    single renders' own calls, splitting the linear layers only as far as needed
+    (``_batch_split``); where no split gives equal bits, the hashes are rendered one by one (so
     far measured only without guidance, where a single render's UNet call holds one image and
     torch convolves one small image on another kernel than several).
     ``seconds`` is the batch's time divided by its size."""
@@ -451,18 +467,17 @@ def render_batch(
     latents = np.concatenate([initial_latents(h, shape) for h in hashes])
     start = time.perf_counter()
     with _RENDER_LOCK, canonical_float_path(), _no_global_rng():
-        batched = len(hashes) > 1
-        if batched:
+        split = None
+        if len(hashes) > 1:
             cond, uncond = encode_prompt(pipe, folder, settings.prompt, settings.guidance)
-            batched = _batch_matches_singles(
-                pipe, settings, torch.from_numpy(latents), cond, uncond
-            )
-        if not batched:
+            split = _batch_split(pipe, settings, torch.from_numpy(latents), cond, uncond)
+        if split is None:
             return [render(settings, h, model_dir=folder, attribute=False) for h in hashes]
         slicing = pipe.vae.use_slicing
         pipe.vae.use_slicing = True
         try:
-            with _time_rows_apart(pipe.unet, _render_rows(len(hashes), uncond is not None)):
+            rows = _render_rows(len(hashes), uncond is not None)
+            with _time_rows_apart(pipe.unet, rows, split):
                 images = denoise(pipe, folder, settings, latents)
         finally:
             pipe.vae.use_slicing = slicing

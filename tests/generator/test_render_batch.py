@@ -97,7 +97,7 @@ def test_default_model_batches_of_4_and_8_on_many_hashes(scheduler, steps, n, re
 
 @default_model
 @contextmanager
-def _last_bit_off_in_batches(unet, rows):
+def _last_bit_off_in_batches(unet, rows, split="all"):
     """A stand-in for a kernel that rounds a batch differently from a single render's call (as
     GEMMs of other row counts did on the machines measured, before MKL's strict mode): the
     first convolution's output moves by one part in 10^7 when it holds more than one render."""
@@ -123,12 +123,50 @@ def test_the_check_sees_a_batch_whose_arithmetic_differs(monkeypatch) -> None:
     latents = torch.from_numpy(np.concatenate([initial_latents(h, (1, 4, 32, 32)) for h in hashes]))
     with rendering.canonical_float_path():
         cond, uncond = rendering.encode_prompt(pipe, DEFAULT_MODEL_DIR, PROMPT, settings.guidance)
-        assert rendering._batch_matches_singles(pipe, settings, latents, cond, uncond)
+        assert rendering._batch_split(pipe, settings, latents, cond, uncond) is not None
         monkeypatch.setattr(rendering, "_BATCH_PROBES", weakref.WeakKeyDictionary())
         monkeypatch.setattr(rendering, "_time_rows_apart", _last_bit_off_in_batches)
-        assert not rendering._batch_matches_singles(pipe, settings, latents, cond, uncond)
+        assert rendering._batch_split(pipe, settings, latents, cond, uncond) is None
     singles = _singles(settings, hashes, DEFAULT_MODEL_DIR)
     assert [r.pixel_hash for r in render_batch(settings, hashes)] == singles
+
+
+def test_the_check_splits_every_linear_layer_where_the_time_split_is_not_enough(
+    monkeypatch, request
+) -> None:
+    """Where splitting only the time embedding's layers leaves a batch's bits off (a stand-in for
+    GEMMs whose kernels depend on the row count everywhere), the check takes the next split,
+    every linear layer per render, and the batch still gives each hash its single render's
+    pixels, on the batched path."""
+    settings = RenderSettings(prompt=PROMPT, model_id=model_id(DEFAULT_MODEL_DIR), steps=2)
+    pipe = load_pipeline(DEFAULT_MODEL_DIR, settings.model_id)
+    hashes = _hashes(4, "split")
+    latents = torch.from_numpy(np.concatenate([initial_latents(h, (1, 4, 32, 32)) for h in hashes]))
+    real = rendering._time_rows_apart
+    seen: list[str] = []
+
+    @contextmanager
+    def only_all_splits_match(unet, rows, split="all"):
+        seen.append(split)
+        with real(unet, rows, split):
+            if split == "all":
+                yield
+            else:
+                with _last_bit_off_in_batches(unet, rows):
+                    yield
+
+    singles = _singles(settings, hashes, DEFAULT_MODEL_DIR)
+    monkeypatch.setattr(rendering, "_BATCH_PROBES", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(rendering, "_time_rows_apart", only_all_splits_match)
+    with rendering.canonical_float_path():
+        cond, uncond = rendering.encode_prompt(pipe, DEFAULT_MODEL_DIR, PROMPT, settings.guidance)
+        assert rendering._batch_split(pipe, settings, latents, cond, uncond) == "all"
+    assert seen == ["time", "all"]
+    request.getfixturevalue("batched_only")
+    assert [r.pixel_hash for r in render_batch(settings, hashes)] == singles
+    assert seen[-1] == "all"
+    with pytest.raises(ValueError, match="unknown split"), real(pipe.unet, [], "tokens"):
+        pass
 
 
 def test_batch_leaves_no_trace(tiny_sd, tiny_sd_id) -> None:
