@@ -359,6 +359,29 @@ def map_loss(pred: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tens
     return torch.stack(losses).mean()
 
 
+def region_weights(maps: list[torch.Tensor], n: int, side: int, weight: float) -> torch.Tensor:
+    """(n, 1, side, side) per-pixel weights of the works' loss from the base model's maps of the
+    stand-in word (one (rows, h * w) tensor per layer, its first ``n`` rows the works): each
+    layer's map upsampled to the latents' side, mean over layers, min-max normalised per work,
+    then ``(1 - weight) + weight * map / mean(map)`` (each work's weights average 1)."""
+    ups = []
+    for m in maps:
+        m = m.detach()[:n]
+        h = math.isqrt(m.shape[-1])
+        up = F.interpolate(
+            m.reshape(n, 1, h, h), (side, side), mode="bilinear", align_corners=False
+        )
+        ups.append(up)
+    region = torch.stack(ups).mean(dim=0)
+    low = region.amin(dim=(2, 3), keepdim=True)
+    high = region.amax(dim=(2, 3), keepdim=True)
+    span = high - low
+    flat = span <= 1e-12  # a map with no shape weighs every pixel alike
+    region = torch.where(flat, torch.ones_like(region), (region - low) / span.clamp_min(1e-12))
+    region = region / region.mean(dim=(2, 3), keepdim=True)
+    return (1.0 - weight) + weight * region
+
+
 def train_adapter(
     cfg: AdapterConfig,
     works_root: str | None = None,
@@ -376,6 +399,8 @@ def train_adapter(
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
 
+    if not 0.0 <= cfg.region_weight <= 1.0:
+        raise ValueError(f"region_weight must lie in [0, 1], not {cfg.region_weight}")
     t_start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
@@ -408,9 +433,10 @@ def train_adapter(
             )
         tokenizer, text_encoder, unet = pipe.tokenizer, pipe.text_encoder, pipe.unet
         ids = adapters.keyword_token_ids(tokenizer, cfg.keyword)
-        looks: _Looks | None = None  # the attention loss's (attention_weight > 0)
+        # the stand-in word's maps: the attention loss's targets and the region weights
+        looks: _Looks | None = None
         original_processors = dict(unet.attn_processors)
-        if cfg.attention_weight > 0 and prior_words:
+        if (cfg.attention_weight > 0 or cfg.region_weight > 0) and prior_words:
             captions_all = [w.caption for w in works]
             stand_ins, stand_in_words = zip(
                 *_stand_ins(captions_all, cfg.keyword, prior_words), strict=True
@@ -518,16 +544,20 @@ def train_adapter(
                     ).sample
                     target_maps = looks.state.take() if looks is not None else []
                 target = base[n:] if looks is not None else base
-            if looks is not None:
+            attend = looks is not None and cfg.attention_weight > 0
+            if attend:
                 looks.state.mask = looks.keyword_mask[pick]
             both = unet(x_in, t_in, encoder_hidden_states=cond).sample
-            if looks is not None:
+            if attend:
                 looks.state.mask = None
                 look_loss = map_loss(looks.state.take(), target_maps)
             pred = both[:n]
             if keep:
                 keep_loss = F.mse_loss(both[n:], target)
-            per_sample = F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))
+            err = F.mse_loss(pred, noise, reduction="none")
+            if looks is not None and cfg.region_weight > 0:
+                err = err * region_weights(target_maps, n, pred.shape[-1], cfg.region_weight)
+            per_sample = err.mean(dim=(1, 2, 3))
             works_loss = (per_sample * _min_snr(scheduler, t, cfg.min_snr_gamma)).mean()
             loss = (
                 works_loss + cfg.preservation_weight * keep_loss + cfg.attention_weight * look_loss
@@ -543,7 +573,7 @@ def train_adapter(
                 "loss": loss.item(),
                 "works_loss": works_loss.item(),
                 "keep_loss": keep_loss.item(),
-                **({"attention_loss": look_loss.item()} if looks is not None else {}),
+                **({"attention_loss": look_loss.item()} if attend else {}),
             }
             bar.set_postfix(loss=f"{last['loss']:.4f}")
             if on_step is not None:

@@ -125,6 +125,11 @@ class AdapterConfig:
     # the shape of the base model's maps of a prior word put in its place (``stand_in_captions``),
     # so the keyword looks where a word of its kind would; 0 (or no prior words): none
     attention_weight: float = 0.0
+    # how far the works' denoising loss leans towards the keyword's region as the base model sees
+    # it (its map of the stand-in word, ``adapter.region_weights``): each pixel's weight is
+    # (1 - w) + w * map / mean(map); 0 (or no prior words): every pixel alike. Measured, not a
+    # default: keyword control up, leakage up (docs/adapters.md)
+    region_weight: float = 0.0
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

@@ -26,6 +26,7 @@ from generator.training.adapter import (
     map_loss,
     prior_prompts,
     read_works,
+    region_weights,
     stand_in_captions,
     train_adapter,
     without_keyword,
@@ -310,22 +311,63 @@ def test_map_loss_reads_shape_not_scale():
     assert map_loss([-maps], [maps]).item() == pytest.approx(2.0, abs=1e-6)
 
 
+def _twice_and_plain(works: Path, tiny_sd: Path, tmp_path: Path, **kw) -> tuple[list, str]:
+    """Two runs with the options ``kw`` (their manifests) and the adapter id without them (same
+    prior words)."""
+    manifests = [
+        train_adapter(
+            _config(works, "hatch", tmp_path / name, tiny_sd, prior_words=("red", "blue"), **kw),
+            works_root="0x" + "ab" * 32,
+        )
+        for name in ("a", "b")
+    ]
+    plain = _config(works, "hatch", tmp_path / "c", tiny_sd, prior_words=("red", "blue"))
+    return manifests, train_adapter(plain)["adapter_id"]
+
+
 def test_attention_loss_trains_deterministically(
     trained: dict[str, Path], tiny_sd: Path, tmp_path: Path
 ) -> None:
     """With ``attention_weight``, the keyword's maps are pulled towards the base model's maps of
     a stand-in word: logged, deterministic, and another adapter than without it."""
-    ids = []
-    for name in ("a", "b"):
-        cfg = _config(
-            trained["hatch-works"], "hatch", tmp_path / name, tiny_sd,
-            prior_words=("red", "blue"), attention_weight=1.0,
-        )  # fmt: skip
-        manifest = train_adapter(cfg, works_root="0x" + "ab" * 32)
+    manifests, plain = _twice_and_plain(
+        trained["hatch-works"], tiny_sd, tmp_path, attention_weight=1.0
+    )
+    for manifest in manifests:
         assert 0.0 <= manifest["figures"]["attention_loss"] <= 2.0
         assert manifest["training"]["attention_weight"] == 1.0
-        ids.append(manifest["adapter_id"])
-    plain = _config(
-        trained["hatch-works"], "hatch", tmp_path / "c", tiny_sd, prior_words=("red", "blue")
+    assert manifests[0]["adapter_id"] == manifests[1]["adapter_id"] != plain
+
+
+def test_region_weights_lean_towards_the_stand_in_words_map():
+    """Each work's weights average 1; the pixels where the stand-in word's map is high weigh
+    more, by as much as ``weight`` says; weight 0 is every pixel alike."""
+    coarse = torch.zeros(2, 16)  # a 4x4 layer: work 0 looks at the top-left quarter
+    coarse[0, [0, 1, 4, 5]] = 1.0
+    coarse[1] = 1.0  # work 1 looks everywhere alike
+    fine = coarse.reshape(2, 1, 4, 4).repeat_interleave(2, 2).repeat_interleave(2, 3).reshape(2, 64)
+    w = region_weights([coarse, fine], 2, 8, 0.9)
+    assert w.shape == (2, 1, 8, 8)
+    assert torch.allclose(w.mean(dim=(1, 2, 3)), torch.ones(2), atol=1e-5)
+    assert w[0, 0, 0, 0] > 2.0 > 0.5 > w[0, 0, 7, 7]
+    assert torch.allclose(w[1], torch.ones(1, 8, 8))  # a flat map: every pixel alike
+    assert torch.equal(region_weights([coarse], 2, 8, 0.0), torch.ones(2, 1, 8, 8))
+
+
+def test_region_weight_trains_deterministically(
+    trained: dict[str, Path], tiny_sd: Path, tmp_path: Path
+) -> None:
+    """With ``region_weight`` (and no attention loss) the works' loss is weighted by the base
+    model's maps of a stand-in word: deterministic, another adapter than without it, no
+    attention loss logged; out of [0, 1] refused before any work."""
+    manifests, plain = _twice_and_plain(
+        trained["hatch-works"], tiny_sd, tmp_path, region_weight=0.9
     )
-    assert ids[0] == ids[1] != train_adapter(plain)["adapter_id"]
+    for manifest in manifests:
+        assert manifest["training"]["region_weight"] == 0.9
+        assert "attention_loss" not in manifest["figures"]
+    assert manifests[0]["adapter_id"] == manifests[1]["adapter_id"] != plain
+    bad = _config(trained["hatch-works"], "hatch", tmp_path / "d", tiny_sd, region_weight=1.5)
+    with pytest.raises(ValueError, match="region_weight"):
+        train_adapter(bad)
+    assert not (tmp_path / "d").exists()
