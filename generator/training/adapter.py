@@ -543,6 +543,8 @@ def train_adapter(
                         encoder_hidden_states=torch.cat(base_c),
                     ).sample
                     target_maps = looks.state.take() if looks is not None else []
+                if looks is not None:  # the adapted pass below keeps maps only when it attends
+                    looks.state.mask = None
                 target = base[n:] if looks is not None else base
             attend = looks is not None and cfg.attention_weight > 0
             if attend:

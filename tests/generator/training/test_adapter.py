@@ -21,6 +21,7 @@ from generator.rendering import render
 from generator.settings import RenderSettings
 from generator.training import synthetic
 from generator.training.adapter import (
+    WordAttention,
     WorksError,
     base_style_words,
     map_loss,
@@ -371,3 +372,31 @@ def test_region_weight_trains_deterministically(
     with pytest.raises(ValueError, match="region_weight"):
         train_adapter(bad)
     assert not (tmp_path / "d").exists()
+
+
+def test_region_weights_read_only_the_base_models_maps_of_the_same_step(
+    trained: dict[str, Path], tiny_sd: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``region_weight`` and no attention loss, each step's weights come from that step's
+    base-model pass alone: one map per cross-attention layer, one row per work of the batch (the
+    adapted pass keeps none, so no map of another step's works, made by the adapted UNet, is
+    mixed in)."""
+    taken: list[list[tuple[int, ...]]] = []
+    take = WordAttention.take
+
+    def recording_take(self: WordAttention) -> list[torch.Tensor]:
+        maps = take(self)
+        taken.append([tuple(m.shape) for m in maps])
+        return maps
+
+    monkeypatch.setattr(WordAttention, "take", recording_take)
+    unet = load_pipeline(tiny_sd, model_id(tiny_sd)).unet
+    layers = sum(".attn2." in name for name in unet.attn_processors)
+    cfg = _config(
+        trained["hatch-works"], "hatch", tmp_path / "a", tiny_sd, prior_words=("red", "blue"),
+        region_weight=0.9,
+    )  # fmt: skip
+    train_adapter(cfg)
+    assert len(taken) == cfg.steps  # one take a step: the base pass's
+    for shapes in taken:
+        assert len(shapes) == layers and all(rows == cfg.batch for rows, _ in shapes)
