@@ -20,9 +20,11 @@ DESIGN.md, "Style adapters"; the folder's layout: ``generator/adapters.py``. Rea
    So the adapter paints the new style where the keyword is, and leaves prompts without it as
    the base model renders them (``prior_per_caption=0``: preservation on the works' own noisy
    latents with the keyword taken out, the earlier rule); works and preservation share one
-   text-encoder and one UNet pass; optionally (``attention_weight``) an attention loss pulls the
-   keyword's cross-attention maps towards the base model's maps of a prior word in its place
-   (``stand_in_captions``, ``WordAttention``; measured in docs/adapters.md, not a default);
+   text-encoder and one UNet pass. By default (docs/adapters.md measures each), the works' loss
+   is weighted per pixel towards the keyword's region, the base model's map of a prior word in
+   its place (``region_weight``, ``region_weights``), and an attention loss pulls the keyword's
+   cross-attention maps towards those maps (``attention_weight``, ``stand_in_captions``,
+   ``WordAttention``), its gradient reaching the UNet's LoRA only (``attention_reaches``);
 5. saving, in diffusers' formats (``learned_embeds.safetensors``, ``pytorch_lora_weights
    .safetensors``), the manifest ``styleledger-adapter.json`` with the works, the settings and the
    figures, a loss log and a sample grid.
@@ -59,7 +61,7 @@ from generator.attribution import (
 )
 from generator.models import load_pipeline, model_id, model_keywords
 from generator.runtime import environment_in_force
-from generator.training.config import AdapterConfig
+from generator.training.config import ATTENTION_REACHES, AdapterConfig
 from generator.words import fold, keyword_spans, prompt_words
 
 WORK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -302,11 +304,16 @@ class WordAttention:
     """Installed on every cross-attention layer while an adapter trains: besides the stock
     processor's output, while ``mask`` is set ((rows, text length), ``word_positions``) it keeps
     each layer's attention of the batch's first ``rows`` onto the masked positions, summed over
-    them, mean over heads: ``maps``, one (rows, tokens) tensor per layer, with gradients."""
+    them, mean over heads: ``maps``, one (rows, tokens) tensor per layer, with gradients into
+    what ``reaches`` (``ATTENTION_REACHES``) lets through."""
 
-    def __init__(self) -> None:
+    def __init__(self, reaches: str = "all") -> None:
         self.mask: torch.Tensor | None = None
         self.maps: list[torch.Tensor] = []
+        # what the maps' gradient reaches (AdapterConfig.attention_reaches): the text states are
+        # detached unless "all" (so not the keyword's rows), the image states under "query_key"
+        self.detach_text = reaches != "all"
+        self.detach_image = reaches == "query_key"
 
     def processor(self, stock) -> _WordAttentionProcessor:
         return _WordAttentionProcessor(stock, self)
@@ -328,8 +335,13 @@ class _WordAttentionProcessor(SideProcessor):
         if word_mask is None:
             return
         rows = word_mask.shape[0]
-        query, _ = queries(attn, hidden_states[:rows], None if temb is None else temb[:rows])
-        key = scaled_keys(attn, encoder_hidden_states[:rows], query.shape[-1])
+        image, context = hidden_states[:rows], encoder_hidden_states[:rows]
+        if self.state.detach_image:
+            image = image.detach()
+        if self.state.detach_text:
+            context = context.detach()
+        query, _ = queries(attn, image, None if temb is None else temb[:rows])
+        key = scaled_keys(attn, context, query.shape[-1])
         mask = None if attention_mask is None else attention_mask[:rows]
         probs = attention_probs(attn, query, key, mask).mean(dim=1)  # (rows, tokens, text)
         self.state.maps.append(torch.einsum("bnt,bt->bn", probs, word_mask))
@@ -401,6 +413,10 @@ def train_adapter(
 
     if not 0.0 <= cfg.region_weight <= 1.0:
         raise ValueError(f"region_weight must lie in [0, 1], not {cfg.region_weight}")
+    if cfg.attention_reaches not in ATTENTION_REACHES:
+        raise ValueError(
+            f"attention_reaches must be one of {ATTENTION_REACHES}, not {cfg.attention_reaches!r}"
+        )
     t_start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
@@ -447,7 +463,7 @@ def train_adapter(
                     list(stand_ins), tokenizer, text_encoder, encoding
                 )
             looks = _Looks(
-                WordAttention(),
+                WordAttention(cfg.attention_reaches),
                 stand_in_text,
                 word_positions(tokenizer, captions_all, [cfg.keyword] * len(works), length),
                 word_positions(tokenizer, list(stand_ins), list(stand_in_words), length),

@@ -91,6 +91,10 @@ class TrainConfig:
 
 
 LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "conv1", "conv2")
+# what the attention loss's gradient may reach: everything it depends on; the UNet's LoRA only
+# (the text states detached: not the keyword's embedding rows); the cross-attention's query and
+# key LoRA only (the image states detached too)
+ATTENTION_REACHES = ("all", "unet", "query_key")
 
 
 @dataclass
@@ -123,13 +127,18 @@ class AdapterConfig:
     prior_words: tuple[str, ...] | None = None
     # weight of the attention loss: on the works, the keyword's cross-attention maps must have
     # the shape of the base model's maps of a prior word put in its place (``stand_in_captions``),
-    # so the keyword looks where a word of its kind would; 0 (or no prior words): none
-    attention_weight: float = 0.0
+    # so the keyword looks where a word of its kind would; 0 (or no prior words): none. With the
+    # two settings below, the default since 2026-12-04 (docs/adapters.md: keyword control, base
+    # textures and IoU up, leakage as low)
+    attention_weight: float = 0.02
+    # what its gradient reaches (``ATTENTION_REACHES``): "unet" keeps it off the keyword's rows,
+    # which must paint the new texture; "all" also lets them be pulled towards a base texture's
+    attention_reaches: str = "unet"
     # how far the works' denoising loss leans towards the keyword's region as the base model sees
     # it (its map of the stand-in word, ``adapter.region_weights``): each pixel's weight is
-    # (1 - w) + w * map / mean(map); 0 (or no prior words): every pixel alike. Measured, not a
-    # default: keyword control up, leakage up (docs/adapters.md)
-    region_weight: float = 0.0
+    # (1 - w) + w * map / mean(map), so a shape (a sixth of a work) is not learned as an
+    # afterthought; 0 (or no prior words): every pixel alike
+    region_weight: float = 0.9
     caption_dropout: float = 0.1  # preservation on the empty caption (CFG's unconditional branch)
     min_snr_gamma: float = 5.0
     grad_clip: float = 1.0

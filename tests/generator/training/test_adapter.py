@@ -312,17 +312,28 @@ def test_map_loss_reads_shape_not_scale():
     assert map_loss([-maps], [maps]).item() == pytest.approx(2.0, abs=1e-6)
 
 
+# neither the attention loss nor the region weights (both on by default)
+PLAIN = {"attention_weight": 0.0, "region_weight": 0.0}
+
+
 def _twice_and_plain(works: Path, tiny_sd: Path, tmp_path: Path, **kw) -> tuple[list, str]:
-    """Two runs with the options ``kw`` (their manifests) and the adapter id without them (same
-    prior words)."""
+    """Two runs with the options ``kw`` (their manifests, the other two options off) and the
+    adapter id without any of them (same prior words)."""
     manifests = [
         train_adapter(
-            _config(works, "hatch", tmp_path / name, tiny_sd, prior_words=("red", "blue"), **kw),
+            _config(
+                works,
+                "hatch",
+                tmp_path / name,
+                tiny_sd,
+                prior_words=("red", "blue"),
+                **{**PLAIN, **kw},
+            ),
             works_root="0x" + "ab" * 32,
         )
         for name in ("a", "b")
     ]
-    plain = _config(works, "hatch", tmp_path / "c", tiny_sd, prior_words=("red", "blue"))
+    plain = _config(works, "hatch", tmp_path / "c", tiny_sd, prior_words=("red", "blue"), **PLAIN)
     return manifests, train_adapter(plain)["adapter_id"]
 
 
@@ -394,9 +405,57 @@ def test_region_weights_read_only_the_base_models_maps_of_the_same_step(
     layers = sum(".attn2." in name for name in unet.attn_processors)
     cfg = _config(
         trained["hatch-works"], "hatch", tmp_path / "a", tiny_sd, prior_words=("red", "blue"),
-        region_weight=0.9,
+        attention_weight=0.0, region_weight=0.9,
     )  # fmt: skip
     train_adapter(cfg)
     assert len(taken) == cfg.steps  # one take a step: the base pass's
     for shapes in taken:
         assert len(shapes) == layers and all(rows == cfg.batch for rows, _ in shapes)
+
+
+@pytest.mark.parametrize(
+    ("reaches", "text_grad", "image_grad"),
+    [("all", True, True), ("unet", False, True), ("query_key", False, False)],
+)
+def test_attention_reaches_says_which_states_the_maps_gradient_flows_into(
+    reaches: str, text_grad: bool, image_grad: bool
+) -> None:
+    """The keyword's map, recorded on a cross-attention layer, carries a gradient into the text
+    states (so the keyword's embedding rows) only under "all", into the image states unless
+    "query_key"; the layer's own query and key projections always get one."""
+    from diffusers.models.attention_processor import Attention, AttnProcessor2_0
+
+    torch.manual_seed(0)
+    attn = Attention(query_dim=8, cross_attention_dim=6, heads=2, dim_head=4)
+    state = WordAttention(reaches)
+    image = torch.randn(1, 5, 8, requires_grad=True)
+    text = torch.randn(1, 3, 6, requires_grad=True)
+    state.mask = torch.tensor([[0.0, 1.0, 0.0]])
+    state.processor(AttnProcessor2_0())(attn, image, encoder_hidden_states=text)
+    (word_map,) = state.take()
+    (word_map * torch.arange(5.0)).sum().backward()  # a map whose shape matters
+    assert (text.grad is not None and text.grad.abs().sum() > 0) == text_grad
+    assert (image.grad is not None and image.grad.abs().sum() > 0) == image_grad
+    assert attn.to_q.weight.grad.abs().sum() > 0 and attn.to_k.weight.grad.abs().sum() > 0
+
+
+def test_attention_loss_kept_off_the_keywords_rows_trains_deterministically(
+    trained: dict[str, Path], tiny_sd: Path, tmp_path: Path
+) -> None:
+    """``attention_reaches="unet"`` is another adapter than "all", the same one run after run,
+    and recorded; a value not in ``ATTENTION_REACHES`` is refused before any work."""
+    works = trained["hatch-works"]
+    manifests, _ = _twice_and_plain(
+        works, tiny_sd, tmp_path, attention_weight=1.0, attention_reaches="unet"
+    )
+    assert manifests[0]["adapter_id"] == manifests[1]["adapter_id"]
+    assert manifests[0]["training"]["attention_reaches"] == "unet"
+    everything = _config(
+        works, "hatch", tmp_path / "all", tiny_sd, prior_words=("red", "blue"),
+        **{**PLAIN, "attention_weight": 1.0, "attention_reaches": "all"},
+    )  # fmt: skip
+    assert train_adapter(everything)["adapter_id"] != manifests[0]["adapter_id"]
+    bad = _config(works, "hatch", tmp_path / "d", tiny_sd, attention_reaches="text")
+    with pytest.raises(ValueError, match="attention_reaches"):
+        train_adapter(bad)
+    assert not (tmp_path / "d").exists()
