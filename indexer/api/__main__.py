@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from indexer.api.server import run
+from indexer.api.server import KEEP_ALIVE_S, run
 
 
 def main() -> None:
@@ -18,8 +18,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
+    parser.add_argument("--keep-alive", type=float, default=KEEP_ALIVE_S)
     args = parser.parse_args()
-    run(args.host, args.port, args.workers, args.log_level, args.access_log)
+    run(args.host, args.port, args.workers, args.log_level, args.access_log, args.keep_alive)
 
 
 if __name__ == "__main__":

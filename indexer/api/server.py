@@ -28,7 +28,26 @@ class NoDelayHttpProtocol(_Base):
         super().connection_made(transport)
 
 
-def run(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+KEEP_ALIVE_S = 75.0
+"""How long an idle keep-alive connection stays open (uvicorn's own default is 5 s).
+
+The server closing an idle connection races with a client sending its next request on it: the
+request arrives at a socket being closed and the client reads a reset (httpx: ReadError). Under
+load the event loop can reach a connection's keep-alive timer before its waiting request (uvloop
+runs due timers first), so with 5 s a busy machine reset a few of 375 requests from 128 clients.
+Longer than a proxy's upstream idle timeout (nginx 60 s, most load balancers 60 s), so the proxy
+closes first, as it should.
+"""
+
+
+def run(
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    access_log: bool,
+    keep_alive_s: float = KEEP_ALIVE_S,
+) -> None:
     """uvicorn over ``indexer.api.main:app_from_env``; workers are spawned processes."""
     import os
 
@@ -48,6 +67,7 @@ def run(host: str, port: int, workers: int, log_level: str, access_log: bool) ->
         log_level=log_level,
         access_log=access_log,
         http=NoDelayHttpProtocol,
+        timeout_keep_alive=keep_alive_s,
         # a worker imports web3 and SQLAlchemy before it answers the supervisor's first ping
         timeout_worker_healthcheck=60,
     )
