@@ -108,9 +108,9 @@ class AdapterConfig:
     work_dir: Path | None = None  # loss log and sample grids (default: out_dir/training)
     steps: int = 500
     batch: int = 8  # works per step; as many preservation samples
-    lr: float = 1e-3  # the LoRA's
+    lr: float = 1.2e-3  # the LoRA's
     embedding_lr: float = 2e-2  # the keyword rows'
-    lora_rank: int = 8  # 0: embedding only
+    lora_rank: int = 16  # 0: embedding only (16 and 1.2e-3 since 2026-12-06: docs/adapters.md)
     # the keyword's rows start as this word's (textual inversion's initializer token: a word the
     # base model knows for the same kind of thing); "": they start as the base model's own rows
     init_word: str = ""
